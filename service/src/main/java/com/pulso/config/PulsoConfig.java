@@ -1,0 +1,95 @@
+package com.pulso.config;
+
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The validated configuration of one Pulso member: the single place where every key is read and
+ * checked. Built once at start by {@link ConfigLoader}; immutable afterwards.
+ */
+public record PulsoConfig(
+    String profile,
+    Http http,
+    ZoneId businessZone,
+    Cluster cluster,
+    Database database,
+    Source source,
+    Aws aws,
+    DevServices devServices,
+    Demo demo) {
+
+  public record Http(String host, int port, Duration drain) {}
+
+  public record Cluster(String name, String host, int port, List<String> members,
+                        int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds) {}
+
+  public record Database(String host, int port, String name, String user, String password, int poolSize,
+                         String sslMode) {
+    public String jdbcUrl() {
+      return "jdbc:postgresql://" + host + ":" + port + "/" + name + "?sslmode=" + sslMode;
+    }
+  }
+
+  /** Table and column names of the company's sales schema. */
+  public record Source(String clientsTable, String clientIdColumn, String clientFirstNameColumn,
+                       String clientLastNameColumn, String salesTable, String saleIdColumn,
+                       String saleClientColumn, String saleProductColumn, String saleTimeColumn,
+                       String saleAmountColumn) {}
+
+  /** Endpoint overrides are null for the real AWS endpoint of the region. */
+  public record Aws(String region, boolean manageResources, URI kinesisEndpoint, URI dynamoDbEndpoint,
+                    URI s3Endpoint, URI glueEndpoint, URI snsEndpoint, String kinesisStream,
+                    int kinesisShards, String dynamoDbTable, String s3Bucket, AwsHttp http) {}
+
+  public record AwsHttp(int maxConnections, Duration connectTimeout, Duration readTimeout,
+                        Duration apiCallTimeout, int maxRetries) {}
+
+  public record DevServices(boolean enabled, Path dataDir, Path emulatorsDir) {}
+
+  public record Demo(boolean enabled, int rate, int clients, int historyDays) {}
+
+  static PulsoConfig from(String profile, JsonObject tree) {
+    ConfigReader r = new ConfigReader(tree);
+    Http http = new Http(r.nonBlank("http.host"), r.port("http.port"),
+        Duration.ofSeconds(r.integer("http.drainSeconds", 0, 300)));
+    Cluster cluster = new Cluster(r.nonBlank("cluster.name"), r.nonBlank("cluster.host"), r.port("cluster.port"),
+        r.list("cluster.members"), r.integer("cluster.heartbeatIntervalSeconds", 1, 60),
+        r.integer("cluster.maxNoHeartbeatSeconds", 2, 600));
+    if (cluster.maxNoHeartbeatSeconds() <= cluster.heartbeatIntervalSeconds()) {
+      throw new ConfigException("cluster.maxNoHeartbeatSeconds: must be greater than cluster.heartbeatIntervalSeconds ("
+          + cluster.heartbeatIntervalSeconds() + ")");
+    }
+    Database database = new Database(r.nonBlank("database.host"), r.port("database.port"), r.nonBlank("database.name"),
+        r.nonBlank("database.user"), r.string("database.password"), r.integer("database.poolSize", 1, 200),
+        r.oneOf("database.sslMode", Set.of("disable", "require", "verify-ca", "verify-full")));
+    Source source = new Source(r.identifier("source.clientsTable"), r.identifier("source.clientIdColumn"),
+        r.identifier("source.clientFirstNameColumn"), r.identifier("source.clientLastNameColumn"),
+        r.identifier("source.salesTable"), r.identifier("source.saleIdColumn"), r.identifier("source.saleClientColumn"),
+        r.identifier("source.saleProductColumn"), r.identifier("source.saleTimeColumn"),
+        r.identifier("source.saleAmountColumn"));
+    AwsHttp awsHttp = new AwsHttp(r.integer("aws.http.maxConnections", 1, 10_000),
+        Duration.ofMillis(r.integer("aws.http.connectTimeoutMillis", 100, 600_000)),
+        Duration.ofMillis(r.integer("aws.http.readTimeoutMillis", 100, 600_000)),
+        Duration.ofMillis(r.integer("aws.http.apiCallTimeoutMillis", 100, 3_600_000)),
+        r.integer("aws.http.maxRetries", 0, 20));
+    Aws aws = new Aws(r.nonBlank("aws.region"), r.bool("aws.manageResources"),
+        r.optionalEndpoint("aws.endpoints.kinesis"), r.optionalEndpoint("aws.endpoints.dynamodb"),
+        r.optionalEndpoint("aws.endpoints.s3"), r.optionalEndpoint("aws.endpoints.glue"),
+        r.optionalEndpoint("aws.endpoints.sns"), r.nonBlank("aws.kinesis.stream"),
+        r.integer("aws.kinesis.shards", 1, 10_000), r.nonBlank("aws.dynamodb.table"), r.nonBlank("aws.s3.bucket"),
+        awsHttp);
+    DevServices devServices = new DevServices(r.bool("devServices.enabled"), Path.of(r.nonBlank("devServices.dataDir")),
+        Path.of(r.nonBlank("devServices.emulatorsDir")));
+    Demo demo = new Demo(r.bool("demo.enabled"), r.integer("demo.rate", 0, 100_000), r.integer("demo.clients", 1, 10_000_000),
+        r.integer("demo.historyDays", 0, 3650));
+    if (devServices.enabled() && "aws".equals(profile)) {
+      throw new ConfigException("devServices.enabled: dev services never run in the aws profile");
+    }
+    return new PulsoConfig(profile, http, r.zone("business.timeZone"), cluster, database, source, aws, devServices, demo);
+  }
+}
