@@ -1,0 +1,27 @@
+package com.pulso.observability;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+
+/**
+ * The member's Prometheus registry, fed by Vert.x (HTTP server and client, event bus, pools), the
+ * JVM, and Pulso's own meters. Scraped at {@code GET /metrics}.
+ */
+public final class Metrics {
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Turns Vert.x metrics on, into this registry. */
+  public VertxBuilder instrument(VertxBuilder builder, VertxOptions options) {
+    options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+    return builder.withMetrics(new MicrometerMetricsFactory(registry));
+  }
+}

@@ -1,0 +1,112 @@
+package com.pulso.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.pulso.config.PulsoConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Three clustered members in one JVM, each hosting the same singleton. */
+class ClusterSingletonTest {
+
+  private static final String RUNNING = "test.singleton.running";
+  private static final String OVERLAPS = "test.singleton.overlaps";
+
+  private final List<Vertx> members = new ArrayList<>();
+  private final List<ClusterSingleton> singletons = new ArrayList<>();
+
+  @AfterEach
+  void leaveCluster() throws Exception {
+    for (Vertx member : members) {
+      await(member.close());
+    }
+  }
+
+  @Test
+  void singletonRunsOnExactlyOneMemberAndMovesWhenItLeaves() throws Exception {
+    PulsoConfig.Cluster cluster = threeMemberCluster();
+    for (int i = 0; i < 3; i++) {
+      PulsoConfig.Cluster member = new PulsoConfig.Cluster(cluster.name(), cluster.host(),
+          Integer.parseInt(cluster.members().get(i).split(":")[1]), cluster.members(), 1, 5);
+      Vertx vertx = await(ClusterSetup.join(member, new VertxOptions(), Vertx.builder()));
+      members.add(vertx);
+      ClusterSingleton singleton = new ClusterSingleton("test", RunningCounter::new, new DeploymentOptions());
+      await(vertx.deployVerticle(singleton));
+      singletons.add(singleton);
+    }
+    assertThat(ClusterSetup.hazelcast(members.get(0)).getCluster().getMembers()).hasSize(3);
+
+    waitUntil(() -> runningHere() == 1, 10);
+    int first = singletons.indexOf(singletons.stream().filter(ClusterSingleton::isRunningHere).findFirst().orElseThrow());
+    assertThat(first).as("the oldest member runs it").isZero();
+    assertThat(counter(members.get(1), RUNNING)).isEqualTo(1);
+
+    Vertx leaving = members.remove(first);
+    singletons.remove(first);
+    await(leaving.close());
+
+    // The acceptance bound of the cluster facility: another member takes over within 10 s.
+    waitUntil(() -> runningHere() == 1, 10);
+    assertThat(counter(members.get(0), RUNNING)).isEqualTo(1);
+    assertThat(counter(members.get(0), OVERLAPS)).as("never on two members at once").isZero();
+  }
+
+  private long runningHere() {
+    return singletons.stream().filter(ClusterSingleton::isRunningHere).count();
+  }
+
+  private static long counter(Vertx vertx, String name) throws Exception {
+    return await(vertx.sharedData().getCounter(name).compose(c -> c.get()));
+  }
+
+  /** The singleton under test: counts its running copies cluster-wide and records any overlap. */
+  static final class RunningCounter extends VerticleBase {
+    @Override
+    public Future<?> start() {
+      return vertx.sharedData().getCounter(RUNNING)
+          .compose(c -> c.incrementAndGet())
+          .compose(running -> running > 1
+              ? vertx.sharedData().getCounter(OVERLAPS).compose(c -> c.incrementAndGet())
+              : Future.succeededFuture());
+    }
+
+    @Override
+    public Future<?> stop() {
+      return vertx.sharedData().getCounter(RUNNING).compose(c -> c.decrementAndGet());
+    }
+  }
+
+  private static PulsoConfig.Cluster threeMemberCluster() throws IOException {
+    List<String> addresses = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        addresses.add("127.0.0.1:" + socket.getLocalPort());
+      }
+    }
+    return new PulsoConfig.Cluster("pulso-test-" + UUID.randomUUID(), "127.0.0.1", 0, addresses, 1, 5);
+  }
+
+  private static void waitUntil(BooleanSupplier condition, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition within %d s", seconds).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}
