@@ -1,0 +1,101 @@
+package com.pulso.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  private static final Path CONF = Path.of(System.getProperty("pulso.home"), "conf");
+
+  @Test
+  void defaultsLoadForTheLocalProfile() {
+    PulsoConfig config = ConfigLoader.load(CONF, Map.of());
+
+    assertThat(config.profile()).isEqualTo("local");
+    assertThat(config.http().port()).isEqualTo(8080);
+    assertThat(config.http().drain()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.businessZone()).isEqualTo(ZoneId.of("America/Bogota"));
+    assertThat(config.cluster().members()).containsExactly("127.0.0.1");
+    assertThat(config.cluster().maxNoHeartbeatSeconds()).isLessThan(60);
+    assertThat(config.database().port()).isEqualTo(15432);
+    assertThat(config.source().salesTable()).isEqualTo("ventas");
+    assertThat(config.aws().manageResources()).isTrue();
+    assertThat(config.aws().kinesisEndpoint()).isEqualTo(URI.create("http://127.0.0.1:4567"));
+    assertThat(config.devServices().enabled()).isTrue();
+    assertThat(config.demo().rate()).isEqualTo(20);
+  }
+
+  @Test
+  void awsProfileUsesRealEndpointsAndNoDevServices() {
+    PulsoConfig config = ConfigLoader.load(CONF, Map.of("PULSO_PROFILE", "aws"));
+
+    assertThat(config.aws().kinesisEndpoint()).isNull();
+    assertThat(config.aws().s3Endpoint()).isNull();
+    assertThat(config.aws().manageResources()).isFalse();
+    assertThat(config.devServices().enabled()).isFalse();
+    assertThat(config.demo().enabled()).isFalse();
+  }
+
+  @Test
+  void environmentVariableOverridesAKey() {
+    PulsoConfig config = ConfigLoader.load(CONF, Map.of(
+        "PULSO_HTTP_PORT", "9090",
+        "PULSO_AWS_MANAGE_RESOURCES", "false",
+        "PULSO_CLUSTER_MEMBERS", "10.0.0.1, 10.0.0.2:5702",
+        "PULSO_DEMO_RATE", "0"));
+
+    assertThat(config.http().port()).isEqualTo(9090);
+    assertThat(config.aws().manageResources()).isFalse();
+    assertThat(config.cluster().members()).containsExactly("10.0.0.1", "10.0.0.2:5702");
+    assertThat(config.demo().rate()).isZero();
+  }
+
+  @Test
+  void invalidValueFailsNamingTheKeyAndItsVariable() {
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, Map.of("PULSO_HTTP_PORT", "eighty")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.port")
+        .hasMessageContaining("PULSO_HTTP_PORT");
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, Map.of("PULSO_BUSINESS_TIME_ZONE", "Mars/Olympus")))
+        .hasMessageContaining("business.timeZone");
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, Map.of("PULSO_AWS_ENDPOINTS_S3", "localhost:4569")))
+        .hasMessageContaining("aws.endpoints.s3");
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, Map.of("PULSO_SOURCE_SALES_TABLE", "ventas; drop table x")))
+        .hasMessageContaining("source.salesTable");
+  }
+
+  @Test
+  void missingRequiredValueFailsNamingTheKey() {
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, Map.of("PULSO_AWS_KINESIS_STREAM", " ")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("aws.kinesis.stream");
+  }
+
+  @Test
+  void unknownProfileOrKeyIsRefused(@TempDir Path dir) throws IOException {
+    Files.copy(CONF.resolve("application.yaml"), dir.resolve("application.yaml"));
+    Files.writeString(dir.resolve("typo.yaml"), "http:\n  prot: 9000\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(dir, Map.of("PULSO_PROFILE", "typo")))
+        .hasMessageContaining("http.prot");
+    assertThatThrownBy(() -> ConfigLoader.load(dir, Map.of("PULSO_PROFILE", "staging")))
+        .hasMessageContaining("PULSO_PROFILE");
+  }
+
+  @Test
+  void envNameFollowsTheKeyPath() {
+    assertThat(ConfigLoader.envName("aws.manageResources")).isEqualTo("PULSO_AWS_MANAGE_RESOURCES");
+    assertThat(ConfigLoader.envName("http.port")).isEqualTo("PULSO_HTTP_PORT");
+    assertThat(ConfigLoader.envName("demo.rate")).isEqualTo("PULSO_DEMO_RATE");
+  }
+}
