@@ -3,12 +3,16 @@ package com.pulso.devservices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.pulso.config.ConfigLoader;
+import com.pulso.config.PulsoConfig;
+import com.pulso.testing.TestServices;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +46,25 @@ class EmbeddedDatabaseTest {
       assertThatThrownBy(() -> EmbeddedDatabase.start(PORT + 1, dataDir))
           .hasMessageContaining("in use by another running process");
       assertThat(LocalProcess.isRunning(database.postmasterPid())).isTrue();
+    }
+  }
+
+  @Test
+  void aConfiguredUserAndDatabaseOtherThanPostgresAreCreated() throws SQLException {
+    PulsoConfig config = ConfigLoader.load(TestServices.home().resolve("conf"), Map.of(
+        ConfigLoader.envName("database.port"), Integer.toString(PORT),
+        ConfigLoader.envName("database.name"), "pulso",
+        ConfigLoader.envName("database.user"), "pulso",
+        ConfigLoader.envName("devServices.dataDir"), dataDir.toString()));
+
+    try (EmbeddedDatabase database = EmbeddedDatabase.start(config);
+         Connection connection = DriverManager.getConnection(config.database().jdbcUrl(), "pulso", "");
+         Statement sql = connection.createStatement();
+         ResultSet rs = sql.executeQuery("SELECT current_user, current_database()")) {
+      assertThat(database.dataDir()).isEqualTo(dataDir.resolve("postgres"));
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("pulso");
+      assertThat(rs.getString(2)).isEqualTo("pulso");
     }
   }
 
