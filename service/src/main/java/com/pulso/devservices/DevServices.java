@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -68,14 +67,18 @@ public final class DevServices implements AutoCloseable {
       throw failure;
     }
 
+    return running(database.join(), emulators.join(), s3.join(), dataDir);
+  }
+
+  private static DevServices running(EmbeddedDatabase database, Emulators emulators, S3Server s3, Path dataDir) {
     List<String> summary = List.of(
-        "PostgreSQL " + database.join().serverVersion() + " " + EmbeddedDatabase.HOST + ":" + database.join().port()
+        "PostgreSQL " + database.serverVersion() + " " + EmbeddedDatabase.HOST + ":" + database.port()
             + " (data " + dataDir.resolve("postgres") + ")",
-        "Kinesis " + emulators.join().kinesisEndpoint() + " (kinesalite)",
-        "DynamoDB " + emulators.join().dynamoDbEndpoint() + " (dynalite)",
-        "S3 " + s3.join().endpoint() + " (s3proxy, objects in " + dataDir.resolve("s3") + ")");
+        "Kinesis " + emulators.kinesisEndpoint() + " (kinesalite)",
+        "DynamoDB " + emulators.dynamoDbEndpoint() + " (dynalite)",
+        "S3 " + s3.endpoint() + " (s3proxy, objects in " + dataDir.resolve("s3") + ")");
     LOG.info("Dev services running: {}", String.join(", ", summary));
-    return new DevServices(database.join(), emulators.join(), s3.join(), summary);
+    return new DevServices(database, emulators, s3, summary);
   }
 
   /** One line per service: what runs where. */

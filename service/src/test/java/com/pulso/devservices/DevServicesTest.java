@@ -10,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -144,6 +143,7 @@ class DevServicesTest {
     assertThat(LocalProcess.isRunning(postmaster)).isTrue();
     assertThat(LocalProcess.isRunning(node)).isTrue();
     assertThat(postgresChildren).isNotEmpty();
+    assertThat(commandsOfOurProcesses()).hasSizeGreaterThanOrEqualTo(2);
 
     services.close();
     services = null;
@@ -151,10 +151,15 @@ class DevServicesTest {
     assertThat(LocalProcess.isRunning(postmaster)).as("postmaster %s", postmaster).isFalse();
     assertThat(postgresChildren).noneMatch(LocalProcess::isRunning);
     assertThat(LocalProcess.isRunning(node)).as("node %s", node).isFalse();
-    assertThat(ProcessHandle.allProcesses().filter(p -> LocalProcess.isRunning(p.pid()))
+    assertThat(commandsOfOurProcesses()).isEmpty();
+  }
+
+  /** The postmaster names its data directory, node its ports. */
+  private static List<String> commandsOfOurProcesses() {
+    return ProcessHandle.allProcesses().filter(p -> LocalProcess.isRunning(p.pid()))
         .map(p -> p.info().commandLine().orElse(""))
-        .filter(command -> command.contains(dataDir.toString()) || command.contains("--kinesis-port 34567")))
-        .isEmpty();
+        .filter(command -> command.contains(dataDir.toString()) || command.contains("--kinesis-port 34567"))
+        .toList();
   }
 
   private String show(String setting) throws SQLException {
