@@ -1,19 +1,58 @@
 package com.pulso;
 
+import com.pulso.api.ApiVerticle;
+import com.pulso.aws.AwsClients;
+import com.pulso.aws.AwsResources;
+import com.pulso.cluster.ClusterSetup;
 import com.pulso.config.ConfigException;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
+import com.pulso.db.Migrations;
+import com.pulso.db.Postgres;
+import com.pulso.devservices.DemoData;
+import com.pulso.devservices.DemoSalesVerticle;
+import com.pulso.devservices.DevServices;
+import com.pulso.observability.EventLoopDelayProbe;
+import com.pulso.observability.Metrics;
+import com.pulso.observability.Readiness;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.sqlclient.Pool;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Starts a Pulso member: reads the configuration, then hands over to {@link PulsoServer}. SIGTERM
- * and SIGINT stop it in order (stop accepting, drain, leave the cluster, stop dev services) and the
- * process exits 0; a configuration error exits 2 with the key named, any other start failure 1.
+ * A Pulso member: the one place where the server is wired together at deploy time.
+ *
+ * <p>Start: configuration (a bad value exits 2 naming the key), dev services in the local profile,
+ * schema migrations, demo data, the clustered Vert.x instance, AWS clients and resources, then the
+ * verticles. SIGTERM/SIGINT stop it in order — stop accepting and drain HTTP, undeploy, leave the
+ * cluster, close clients, stop dev services — and the process exits 0. Any start failure exits 1.
  */
 public final class Main {
 
-  private Main() {}
+  private static final long STEP_TIMEOUT_SECONDS = 120;
+
+  private final PulsoConfig config;
+  private final Logger log = LoggerFactory.getLogger(Main.class);
+  private final Metrics metrics = new Metrics();
+  private final Readiness readiness = new Readiness();
+  private DevServices devServices;
+  private Vertx vertx;
+  private AwsClients aws;
+  private String apiDeployment;
+  private boolean stopped;
+
+  private Main(PulsoConfig config) {
+    this.config = config;
+  }
 
   public static void main(String[] args) {
     Map<String, String> env = System.getenv();
@@ -30,22 +69,112 @@ public final class Main {
       System.setProperty("logback.configurationFile", "logback-" + config.profile() + ".xml");
     }
 
-    PulsoServer server = new PulsoServer(config);
+    Main member = new Main(config);
     Runnable stopAndExit = () -> {
-      server.stop();
+      member.stop();
       System.exit(0);
     };
     Signal.handle(new Signal("TERM"), signal -> new Thread(stopAndExit, "pulso-shutdown").start());
     Signal.handle(new Signal("INT"), signal -> new Thread(stopAndExit, "pulso-shutdown").start());
-    // Any other way out of the JVM (System.exit elsewhere, SIGHUP) still releases what it can.
-    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "pulso-shutdown-hook"));
+    // Any other way out of the JVM still releases what it can (dev services above all).
+    Runtime.getRuntime().addShutdownHook(new Thread(member::stop, "pulso-shutdown-hook"));
 
     try {
-      server.start();
-    } catch (RuntimeException e) {
-      server.failed(e);
-      server.stop();
+      member.start();
+    } catch (Exception e) {
+      member.log.error("Pulso failed to start: {}", e.getMessage(), e);
+      member.stop();
       System.exit(1);
     }
+  }
+
+  private void start() throws Exception {
+    long begin = System.nanoTime();
+    log.info("Pulso starting, profile {}", config.profile());
+    if (config.devServices().enabled()) {
+      devServices = DevServices.start(config);
+    }
+    Migrations.migrate(config);
+    if (config.demo().enabled()) {
+      DemoData.seed(config);
+    }
+
+    VertxOptions options = new VertxOptions();
+    vertx = await(ClusterSetup.join(config.cluster(), options, metrics.instrument(Vertx.builder(), options)));
+    Pool pool = Postgres.pool(vertx, config.database());
+    aws = new AwsClients(vertx, config);
+    AwsResources resources = new AwsResources(vertx, aws, config);
+    if (config.aws().manageResources()) {
+      await(resources.createIfMissing());
+    }
+
+    readiness
+        .probe("postgresql", () -> pool.query("SELECT 1").execute())
+        .probe("kinesis", resources::kinesisReady)
+        .probe("dynamodb", resources::dynamoDbReady)
+        .probe("s3", resources::s3Ready)
+        .probe("cluster", () -> ClusterSetup.hazelcast(vertx).getLifecycleService().isRunning()
+            ? Future.succeededFuture() : Future.failedFuture("not a member of cluster " + config.cluster().name()));
+
+    await(vertx.deployVerticle(() -> new EventLoopDelayProbe(metrics.registry()),
+        new DeploymentOptions().setInstances(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE)));
+    apiDeployment = await(vertx.deployVerticle(new ApiVerticle(config.http(), readiness, metrics.registry())));
+    if (config.demo().enabled() && config.demo().rate() > 0) {
+      await(vertx.deployVerticle(new DemoSalesVerticle(config, pool)));
+    }
+
+    List<String> lines = new ArrayList<>();
+    lines.add("HTTP        http://" + config.http().host() + ":" + config.http().port()
+        + "  (/health/ready, /metrics)");
+    lines.add("Cluster     " + config.cluster().name() + " " + config.cluster().host() + ":" + config.cluster().port()
+        + ", " + ClusterSetup.hazelcast(vertx).getCluster().getMembers().size() + " member(s)");
+    if (devServices != null) {
+      lines.addAll(devServices.summary());
+    }
+    if (config.demo().enabled()) {
+      lines.add("Demo        " + config.demo().rate() + " live sales/s into " + config.source().salesTable());
+    }
+    log.info("Pulso ready in {} ms:\n  {}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin),
+        String.join("\n  ", lines));
+  }
+
+  /** Idempotent: the signal handler and the JVM shutdown hook may both call it. */
+  private synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    log.info("Pulso stopping");
+    readiness.drain();
+    if (vertx != null) {
+      if (apiDeployment != null) {
+        quietly("draining HTTP", () -> await(vertx.undeploy(apiDeployment)));
+      }
+      // Undeploys the rest (singletons hand over first), then leaves the cluster.
+      quietly("leaving the cluster", () -> await(vertx.close()));
+    }
+    if (aws != null) {
+      quietly("closing AWS clients", aws::close);
+    }
+    if (devServices != null) {
+      quietly("stopping dev services", devServices::close);
+    }
+    log.info("Pulso stopped");
+  }
+
+  private void quietly(String what, ThrowingRunnable step) {
+    try {
+      step.run();
+    } catch (Exception e) {
+      log.warn("While {}: {}", what, e.toString());
+    }
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
   }
 }

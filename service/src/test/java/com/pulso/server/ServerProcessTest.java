@@ -1,0 +1,154 @@
+package com.pulso.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole server, started as the README does ({@code ./pulso}, a separate JVM) in the local
+ * profile on its own ports: ready with every dependency UP, metrics served, demo sales flowing,
+ * and SIGTERM ends it with exit code 0 and nothing left running.
+ */
+class ServerProcessTest {
+
+  private static final Path HOME = Path.of(System.getProperty("pulso.home"));
+  private static final int HTTP_PORT = 28080;
+  private static final int DB_PORT = 26432;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  @Test
+  void serverStartsReadyServesMetricsAndStopsCleanlyOnSigterm(@TempDir Path dataDir) throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("PULSO_PROFILE", "local");
+    env.put("PULSO_SKIP_BUILD", "true");
+    env.put("PULSO_HTTP_PORT", String.valueOf(HTTP_PORT));
+    env.put("PULSO_CLUSTER_PORT", "25801");
+    env.put("PULSO_CLUSTER_NAME", "pulso-server-test");
+    env.put("PULSO_DATABASE_PORT", String.valueOf(DB_PORT));
+    env.put("PULSO_AWS_ENDPOINTS_KINESIS", "http://127.0.0.1:26567");
+    env.put("PULSO_AWS_ENDPOINTS_DYNAMODB", "http://127.0.0.1:26568");
+    env.put("PULSO_AWS_ENDPOINTS_S3", "http://127.0.0.1:26569");
+    env.put("PULSO_DEV_SERVICES_DATA_DIR", dataDir.toString());
+    env.put("PULSO_DEMO_CLIENTS", "500");
+    env.put("PULSO_DEMO_HISTORY_DAYS", "2");
+    env.put("PULSO_DEMO_RATE", "20");
+    Path log = dataDir.resolve("server.log");
+    Process server = start(env, log);
+    try {
+      JsonObject ready = waitForReady(server, log);
+      assertThat(ready.getString("status")).isEqualTo("UP");
+      List<String> checks = ready.getJsonArray("checks").stream()
+          .map(c -> ((JsonObject) c).getString("id") + "=" + ((JsonObject) c).getString("status")).toList();
+      assertThat(checks).contains("postgresql=UP", "kinesis=UP", "dynamodb=UP", "s3=UP", "cluster=UP");
+
+      String metrics = get("/metrics").body();
+      assertThat(metrics).contains("jvm_memory_used_bytes", "vertx_http_server", "pulso_eventloop_delay");
+
+      long before = salesCount();
+      waitUntil(() -> salesCount() > before, 20, "demo sales flow into ventas");
+
+      List<ProcessHandle> children = server.descendants().toList();
+      assertThat(children).as("the emulators run as a child process").isNotEmpty();
+      server.destroy(); // SIGTERM
+      assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
+      assertThat(server.exitValue()).as("exit code after SIGTERM; log:%n%s", tail(log)).isZero();
+      assertThat(children).noneMatch(ProcessHandle::isAlive);
+      assertThat(processesMentioning(dataDir.toString())).as("no postgres left on the data dir").isEmpty();
+    } finally {
+      server.destroyForcibly();
+    }
+  }
+
+  @Test
+  void invalidConfigurationStopsTheStartNamingTheKey(@TempDir Path dir) throws Exception {
+    Path log = dir.resolve("server.log");
+    Process server = start(Map.of("PULSO_SKIP_BUILD", "true", "PULSO_HTTP_PORT", "not-a-port"), log);
+    assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(server.exitValue()).isEqualTo(2);
+    assertThat(Files.readString(log)).contains("http.port").contains("PULSO_HTTP_PORT");
+  }
+
+  private static Process start(Map<String, String> env, Path log) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(HOME.resolve("pulso").toString())
+        .directory(HOME.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+
+  private JsonObject waitForReady(Process server, Path log) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline) {
+      assertThat(server.isAlive()).as("server exited early; log:%n%s", tail(log)).isTrue();
+      try {
+        HttpResponse<String> response = get("/health/ready");
+        if (response.statusCode() == 200) {
+          return new JsonObject(response.body());
+        }
+      } catch (IOException notListeningYet) {
+        // keep waiting
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("server not ready in time; log:\n" + tail(log));
+  }
+
+  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + HTTP_PORT + path))
+        .timeout(Duration.ofSeconds(10)).build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private static long salesCount() {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + DB_PORT + "/postgres", "postgres", "");
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM ventas")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (Exception e) {
+      throw new AssertionError("cannot count sales", e);
+    }
+  }
+
+  private static List<ProcessHandle> processesMentioning(String text) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(cmd -> cmd.contains(text)).orElse(false))
+        .toList();
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition, int seconds, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+}
