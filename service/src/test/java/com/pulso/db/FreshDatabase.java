@@ -1,0 +1,35 @@
+package com.pulso.db;
+
+import com.pulso.config.PulsoConfig;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+/** Creates an empty database inside the test server, so a test sees a schema nobody migrated yet. */
+public final class FreshDatabase {
+
+  private FreshDatabase() {}
+
+  /** A copy of {@code base} pointing at a new, empty database, with dev services on or off. */
+  public static PulsoConfig create(PulsoConfig base, boolean devServices) {
+    String name = "fresh_" + UUID.randomUUID().toString().replace("-", "");
+    try (Connection conn = connect(base); Statement st = conn.createStatement()) {
+      st.execute("CREATE DATABASE " + name);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create test database " + name + ": " + e.getMessage(), e);
+    }
+    PulsoConfig.Database db = base.database();
+    PulsoConfig.DevServices ds = base.devServices();
+    return new PulsoConfig(base.profile(), base.http(), base.businessZone(), base.cluster(),
+        new PulsoConfig.Database(db.host(), db.port(), name, db.user(), db.password(), db.poolSize(), db.sslMode()),
+        base.source(), base.aws(), new PulsoConfig.DevServices(devServices, ds.dataDir(), ds.emulatorsDir()),
+        base.demo());
+  }
+
+  public static Connection connect(PulsoConfig config) throws SQLException {
+    PulsoConfig.Database db = config.database();
+    return DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+  }
+}
