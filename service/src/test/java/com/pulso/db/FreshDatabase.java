@@ -14,6 +14,11 @@ public final class FreshDatabase {
 
   /** A copy of {@code base} pointing at a new, empty database, with dev services on or off. */
   public static PulsoConfig create(PulsoConfig base, boolean devServices) {
+    return create(base, devServices, base.source());
+  }
+
+  /** The same, with other source table and column names. */
+  public static PulsoConfig create(PulsoConfig base, boolean devServices, PulsoConfig.Source source) {
     String name = "fresh_" + UUID.randomUUID().toString().replace("-", "");
     try (Connection conn = connect(base); Statement st = conn.createStatement()) {
       st.execute("CREATE DATABASE " + name);
@@ -24,7 +29,7 @@ public final class FreshDatabase {
     PulsoConfig.DevServices ds = base.devServices();
     return new PulsoConfig(base.profile(), base.http(), base.businessZone(), base.cluster(),
         new PulsoConfig.Database(db.host(), db.port(), name, db.user(), db.password(), db.poolSize(), db.sslMode()),
-        base.source(), base.aws(), new PulsoConfig.DevServices(devServices, ds.dataDir(), ds.emulatorsDir()),
+        source, base.aws(), new PulsoConfig.DevServices(devServices, ds.dataDir(), ds.emulatorsDir()),
         base.demo());
   }
 

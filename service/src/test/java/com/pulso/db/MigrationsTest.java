@@ -1,12 +1,14 @@
 package com.pulso.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.pulso.config.PulsoConfig;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,6 +91,44 @@ class MigrationsTest {
       assertThat(single(conn, "SELECT to_regclass('pulso.providers')::text")).isEqualTo("pulso.providers");
     }
   }
+
+  @Test
+  void sourceTablesFollowTheConfiguredNames() throws SQLException {
+    PulsoConfig config = FreshDatabase.create(TemporaryPostgres.config(), true, RENAMED_SOURCE);
+
+    Migrations.migrate(config);
+
+    try (Connection conn = FreshDatabase.connect(config)) {
+      assertThat(columns(conn, "public", "customers")).containsExactly("customer_no", "first_name", "Last_Name");
+      assertThat(columns(conn, "public", "sales")).containsExactly("sale_no", "customer_no", "sku", "sold_at", "total");
+      assertThat(single(conn, "SELECT relreplident::text FROM pg_class WHERE oid = to_regclass('sales')")).isEqualTo("f");
+    }
+  }
+
+  @Test
+  void apiKeysHoldOnlyHashesAndAProviderExactlyWhenTheRoleIsProvider() throws SQLException {
+    PulsoConfig config = FreshDatabase.create(TemporaryPostgres.config(), false);
+    Migrations.migrate(config);
+    String hash = "a".repeat(64);
+
+    try (Connection conn = FreshDatabase.connect(config); Statement st = conn.createStatement()) {
+      st.execute("INSERT INTO pulso.providers (id, name) VALUES (7, 'Lácteos')");
+      st.execute("INSERT INTO pulso.api_keys (provider_id, role, key_hash, key_prefix) VALUES (7, 'provider', '"
+          + hash + "', 'pk_aaaa')");
+      st.execute("INSERT INTO pulso.api_keys (provider_id, role, key_hash, key_prefix) VALUES (NULL, 'admin', '"
+          + "b".repeat(64) + "', 'ak_bbbb')");
+      assertThatThrownBy(() -> st.execute("INSERT INTO pulso.api_keys (provider_id, role, key_hash, key_prefix)"
+          + " VALUES (NULL, 'provider', '" + "c".repeat(64) + "', 'pk_cccc')")).hasMessageContaining("check constraint");
+      assertThatThrownBy(() -> st.execute("INSERT INTO pulso.api_keys (provider_id, role, key_hash, key_prefix)"
+          + " VALUES (7, 'provider', 'pk_live_plaintextkey', 'pk_live')")).hasMessageContaining("check constraint");
+      assertThatThrownBy(() -> st.execute("INSERT INTO pulso.api_keys (provider_id, role, key_hash, key_prefix)"
+          + " VALUES (7, 'provider', '" + hash + "', 'pk_aaaa')")).hasMessageContaining("duplicate key");
+    }
+  }
+
+  /** Source names unlike the defaults, one of them needing quotes (mixed case). */
+  private static final PulsoConfig.Source RENAMED_SOURCE = new PulsoConfig.Source("customers", "customer_no",
+      "first_name", "Last_Name", "sales", "sale_no", "customer_no", "sku", "sold_at", "total");
 
   /** Every applied migration of both histories: rank, version, checksum, success. */
   private static List<String> appliedMigrations(PulsoConfig config) throws SQLException {

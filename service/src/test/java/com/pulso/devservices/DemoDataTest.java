@@ -101,6 +101,24 @@ class DemoDataTest {
     assertThat(counts()).isEqualTo(before);
   }
 
+  @Test
+  void seedWritesToTheConfiguredSourceNames() throws SQLException {
+    PulsoConfig.Source renamed = new PulsoConfig.Source("customers", "customer_no", "first_name", "Last_Name",
+        "sales", "sale_no", "customer_no", "sku", "sold_at", "total");
+    PulsoConfig other = FreshDatabase.create(TemporaryPostgres.config(), true, renamed);
+    Migrations.migrate(other);
+
+    DemoData.seed(other);
+
+    try (Connection conn = FreshDatabase.connect(other); Statement st = conn.createStatement();
+         ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM customers WHERE \"Last_Name\" <> ''),"
+             + " (SELECT count(*) FROM sales WHERE total > 0 AND sku IS NOT NULL)")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(other.demo().clients());
+      assertThat(rs.getLong(2)).isPositive();
+    }
+  }
+
   private static List<Long> counts() throws SQLException {
     PulsoConfig.Source s = config.source();
     return List.of(longOf("SELECT count(*) FROM pulso.providers"), longOf("SELECT count(*) FROM pulso.products"),
