@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.pulso.config.PulsoConfig;
+import com.pulso.testing.TestServices;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,7 +28,7 @@ class MigrationsTest {
 
   @Test
   void freshDatabaseGetsPulsoAndSourceTablesWithTheirColumns() throws SQLException {
-    PulsoConfig config = FreshDatabase.create(TemporaryPostgres.config(), true);
+    PulsoConfig config = FreshDatabase.create(TestServices.config(), true);
 
     Migrations.migrate(config);
 
@@ -50,7 +51,7 @@ class MigrationsTest {
 
   @Test
   void salesTableSendsWholeOldRowsAndIsIndexedByTime() throws SQLException {
-    PulsoConfig config = FreshDatabase.create(TemporaryPostgres.config(), true);
+    PulsoConfig config = FreshDatabase.create(TestServices.config(), true);
 
     Migrations.migrate(config);
 
@@ -69,7 +70,7 @@ class MigrationsTest {
 
   @Test
   void migratingAgainChangesNothing() throws SQLException {
-    PulsoConfig config = FreshDatabase.create(TemporaryPostgres.config(), true);
+    PulsoConfig config = FreshDatabase.create(TestServices.config(), true);
     Migrations.migrate(config);
     List<String> before = appliedMigrations(config);
 
@@ -80,7 +81,7 @@ class MigrationsTest {
 
   @Test
   void withoutDevServicesTheSourceSchemaIsLeftAlone() throws SQLException {
-    PulsoConfig config = FreshDatabase.create(TemporaryPostgres.config(), false);
+    PulsoConfig config = FreshDatabase.create(TestServices.config(), false);
 
     Migrations.migrate(config);
 
@@ -94,7 +95,7 @@ class MigrationsTest {
 
   @Test
   void sourceTablesFollowTheConfiguredNames() throws SQLException {
-    PulsoConfig config = FreshDatabase.create(TemporaryPostgres.config(), true, RENAMED_SOURCE);
+    PulsoConfig config = FreshDatabase.create(TestServices.config(), true, RENAMED_SOURCE);
 
     Migrations.migrate(config);
 
@@ -107,7 +108,7 @@ class MigrationsTest {
 
   @Test
   void apiKeysHoldOnlyHashesAndAProviderExactlyWhenTheRoleIsProvider() throws SQLException {
-    PulsoConfig config = FreshDatabase.create(TemporaryPostgres.config(), false);
+    PulsoConfig config = FreshDatabase.create(TestServices.config(), false);
     Migrations.migrate(config);
     String hash = "a".repeat(64);
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.pulso.config.PulsoConfig;
 import com.pulso.db.FreshDatabase;
 import com.pulso.db.Migrations;
-import com.pulso.db.TemporaryPostgres;
+import com.pulso.testing.TestServices;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,7 +22,7 @@ class DemoDataTest {
 
   @BeforeAll
   static void seedFreshDatabase() {
-    config = FreshDatabase.create(TemporaryPostgres.config(), true);
+    config = FreshDatabase.create(TestServices.config(), true);
     Migrations.migrate(config);
     DemoData.seed(config);
   }
@@ -105,7 +105,7 @@ class DemoDataTest {
   void seedWritesToTheConfiguredSourceNames() throws SQLException {
     PulsoConfig.Source renamed = new PulsoConfig.Source("customers", "customer_no", "first_name", "Last_Name",
         "sales", "sale_no", "customer_no", "sku", "sold_at", "total");
-    PulsoConfig other = FreshDatabase.create(TemporaryPostgres.config(), true, renamed);
+    PulsoConfig other = FreshDatabase.create(TestServices.config(), true, renamed);
     Migrations.migrate(other);
 
     DemoData.seed(other);

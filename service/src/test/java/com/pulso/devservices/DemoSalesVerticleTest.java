@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.pulso.config.PulsoConfig;
 import com.pulso.db.FreshDatabase;
 import com.pulso.db.Migrations;
-import com.pulso.db.TemporaryPostgres;
+import com.pulso.testing.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -33,7 +33,7 @@ class DemoSalesVerticleTest {
 
   @BeforeAll
   static void seedFreshDatabase() {
-    PulsoConfig fresh = FreshDatabase.create(TemporaryPostgres.config(), true);
+    PulsoConfig fresh = FreshDatabase.create(TestServices.config(), true);
     seeded = withDemo(fresh, 50, 500, 1);
     Migrations.migrate(seeded);
     DemoData.seed(seeded);
