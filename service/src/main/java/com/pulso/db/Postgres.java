@@ -22,8 +22,7 @@ public final class Postgres {
         .setPassword(db.password())
         .setSslMode(SslMode.of(db.sslMode()))
         .setReconnectAttempts(2)
-        .setReconnectInterval(500)
-        .setConnectTimeout(5_000);
+        .setReconnectInterval(500);
   }
 
   /** The member's pool, shared by its verticles (the reactive client is safe to share). */
