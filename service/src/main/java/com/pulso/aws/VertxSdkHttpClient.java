@@ -20,6 +20,8 @@ import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
  * <p>HTTP/1.1 only (Kinesis SubscribeToShard, which needs HTTP/2, is not supported). TLS uses the
  * JVM's default trust store, with SNI and host name verification. Callers must never block on an SDK
  * future from this client's context: the response that completes it is read on that very thread.
+ * Built inside a verticle, the client lives on that verticle's context and Vert.x closes it when the
+ * verticle is undeployed: build it where its owner lives.
  */
 public final class VertxSdkHttpClient implements SdkAsyncHttpClient {
 

@@ -10,7 +10,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -164,6 +166,65 @@ class VertxSdkHttpClientTest {
 
     await(silentConnectionClosed.future());
     assertThat(call.execution()).isCancelled();
+  }
+
+  @Test
+  void readTimeoutDoesNotFireWhileTheReaderHoldsBackDemand(Vertx vertx) throws Exception {
+    client = client(vertx, Duration.ofMillis(200));
+    CompletableFuture<Received> response = new CompletableFuture<>();
+    // The reader asks for the first chunk only after several read timeouts' worth of waiting.
+    SlowReader reader = new SlowReader(vertx, 1000, response);
+
+    client.execute(AsyncExecuteRequest.builder().request(get("/download/" + MIB)).requestContentPublisher(empty())
+        .responseHandler(reader).build());
+
+    assertThat(response.get(WAIT_SECONDS, TimeUnit.SECONDS).body()).isEqualTo(randomBytes(MIB, MIB));
+  }
+
+  @Test
+  void responseBodyRefusesASecondSubscriber(Vertx vertx) throws Exception {
+    client = client(vertx, Duration.ofSeconds(30));
+    CompletableFuture<Publisher<ByteBuffer>> stream = new CompletableFuture<>();
+    client.execute(AsyncExecuteRequest.builder().request(get("/download/10")).requestContentPublisher(empty())
+        .responseHandler(new SdkAsyncHttpResponseHandler() {
+          @Override public void onHeaders(SdkHttpResponse headers) {}
+          @Override public void onStream(Publisher<ByteBuffer> publisher) {
+            stream.complete(publisher);
+          }
+          @Override public void onError(Throwable error) {
+            stream.completeExceptionally(error);
+          }
+        }).build());
+    Publisher<ByteBuffer> publisher = stream.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    CompletableFuture<Received> first = new CompletableFuture<>();
+    CompletableFuture<Received> second = new CompletableFuture<>();
+
+    new CollectingHandler(first).onStream(publisher);
+    new CollectingHandler(second).onStream(publisher);
+
+    assertThat(first.get(WAIT_SECONDS, TimeUnit.SECONDS).body()).isEqualTo(randomBytes(10, 10));
+    assertThatThrownBy(() -> second.get(WAIT_SECONDS, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void httpsToACertificateTheJvmDoesNotTrustIsRefused(Vertx vertx) throws Exception {
+    SelfSignedCertificate certificate = SelfSignedCertificate.create("localhost");
+    HttpServer tls = await(vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(certificate.keyCertOptions()))
+        .requestHandler(request -> request.response().end("secret"))
+        .listen(0, "127.0.0.1"));
+    try {
+      client = client(vertx, Duration.ofSeconds(30));
+      SdkHttpRequest request = SdkHttpRequest.builder().protocol("https").host("localhost").port(tls.actualPort())
+          .encodedPath("/").method(SdkHttpMethod.GET).build();
+
+      Call call = execute(request, empty());
+
+      assertThatThrownBy(() -> call.response().get(WAIT_SECONDS, TimeUnit.SECONDS))
+          .hasRootCauseInstanceOf(java.security.cert.CertPathBuilderException.class);
+    } finally {
+      await(tls.close());
+      certificate.delete();
+    }
   }
 
   @Test
@@ -328,6 +389,59 @@ class VertxSdkHttpClientTest {
           chunk.get(copy);
           bytes.writeBytes(copy);
           subscription.request(1);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+          result.completeExceptionally(error);
+        }
+
+        @Override
+        public void onComplete() {
+          result.complete(new Received(head, bytes.toByteArray()));
+        }
+      });
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      result.completeExceptionally(error);
+    }
+  }
+
+  /** A reader that waits before asking for each chunk, as a consumer busy elsewhere does. */
+  private static final class SlowReader implements SdkAsyncHttpResponseHandler {
+    private final Vertx vertx;
+    private final long pauseMillis;
+    private final CompletableFuture<Received> result;
+    private volatile SdkHttpResponse head;
+
+    SlowReader(Vertx vertx, long pauseMillis, CompletableFuture<Received> result) {
+      this.vertx = vertx;
+      this.pauseMillis = pauseMillis;
+      this.result = result;
+    }
+
+    @Override
+    public void onHeaders(SdkHttpResponse headers) {
+      head = headers;
+    }
+
+    @Override
+    public void onStream(Publisher<ByteBuffer> stream) {
+      stream.subscribe(new Subscriber<>() {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        @Override
+        public void onSubscribe(Subscription s) {
+          vertx.setTimer(pauseMillis, id -> s.request(Long.MAX_VALUE));
+        }
+
+        @Override
+        public void onNext(ByteBuffer chunk) {
+          byte[] copy = new byte[chunk.remaining()];
+          chunk.get(copy);
+          bytes.writeBytes(copy);
         }
 
         @Override
