@@ -1,0 +1,240 @@
+package com.pulso.aws;
+
+import com.pulso.config.PulsoConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.SdkSystemSetting;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.client.builder.SdkAsyncClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.glue.GlueAsyncClient;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.sns.SnsAsyncClient;
+
+/**
+ * The AWS clients of one Pulso member, all on one shared {@link VertxSdkHttpClient}, and the way back
+ * from an SDK future to the caller's Vert.x context ({@link #call}). An endpoint on a loopback host is
+ * an emulator: it alone gets dummy credentials and the emulator-only protocol settings. Real endpoints
+ * use the default credentials chain (IRSA on EKS). Closing this closes every client it built.
+ */
+public final class AwsClients implements AutoCloseable {
+
+  /** Credentials the emulators accept; never sent to a non-loopback endpoint. */
+  static final AwsCredentialsProvider EMULATOR_CREDENTIALS =
+      StaticCredentialsProvider.create(AwsBasicCredentials.create("pulso-local", "pulso-local"));
+
+  private static final Object CBOR_SETTING_LOCK = new Object();
+
+  private final Vertx vertx;
+  private final PulsoConfig.Aws config;
+  private final VertxSdkHttpClient http;
+  private final ScheduledExecutorService sdkScheduler;
+  private final DefaultCredentialsProvider awsCredentials;
+  private final KinesisAsyncClient kinesis;
+  private final DynamoDbAsyncClient dynamoDb;
+  private final S3AsyncClient s3;
+  private final GlueAsyncClient glue;
+  private final SnsAsyncClient sns;
+
+  public AwsClients(Vertx vertx, PulsoConfig config) {
+    this.vertx = vertx;
+    this.config = config.aws();
+    this.http = new VertxSdkHttpClient(vertx, this.config.http());
+    this.sdkScheduler = Executors.newScheduledThreadPool(1, daemonThreads("pulso-aws-sdk-scheduler-"));
+    this.awsCredentials = DefaultCredentialsProvider.builder().build();
+    this.kinesis = buildKinesis();
+    this.dynamoDb = configure(DynamoDbAsyncClient.builder(), this.config.dynamoDbEndpoint()).build();
+    this.s3 = buildS3();
+    this.glue = configure(GlueAsyncClient.builder(), this.config.glueEndpoint()).build();
+    this.sns = configure(SnsAsyncClient.builder(), this.config.snsEndpoint()).build();
+  }
+
+  public KinesisAsyncClient kinesis() {
+    return kinesis;
+  }
+
+  public DynamoDbAsyncClient dynamoDb() {
+    return dynamoDb;
+  }
+
+  public S3AsyncClient s3() {
+    return s3;
+  }
+
+  public GlueAsyncClient glue() {
+    return glue;
+  }
+
+  public SnsAsyncClient sns() {
+    return sns;
+  }
+
+  /**
+   * Runs an SDK call and completes the returned future on the caller's Vert.x context (the SDK
+   * completes its own futures on the AWS HTTP client's thread). Failures arrive unwrapped: the
+   * service's exception (e.g. {@code ConditionalCheckFailedException}), not a CompletionException.
+   *
+   * <pre>{@code clients.call(() -> clients.dynamoDb().updateItem(request)).onSuccess(...)}</pre>
+   */
+  public <T> Future<T> call(Supplier<? extends CompletionStage<T>> request) {
+    Context caller = vertx.getOrCreateContext();
+    CompletionStage<T> stage;
+    try {
+      stage = request.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    Promise<T> promise = Promise.promise();
+    stage.whenComplete((value, error) -> caller.runOnContext(v -> {
+      if (error == null) {
+        promise.complete(value);
+      } else {
+        promise.fail(unwrap(error));
+      }
+    }));
+    return promise.future();
+  }
+
+  /** An endpoint is an emulator iff its host is loopback: 127.0.0.0/8, localhost or ::1. */
+  public static boolean isEmulator(URI endpoint) {
+    if (endpoint == null || endpoint.getHost() == null) {
+      return false;
+    }
+    String host = endpoint.getHost();
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    boolean ipLiteral = host.matches("[0-9.]+") || host.contains(":");
+    if (!ipLiteral) {
+      return false; // a name other than localhost is never resolved here, so never an emulator
+    }
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** Closes the SDK clients, then the shared HTTP client and scheduler they do not own. */
+  @Override
+  public void close() {
+    kinesis.close();
+    dynamoDb.close();
+    s3.close();
+    glue.close();
+    sns.close();
+    http.close();
+    sdkScheduler.shutdownNow();
+    awsCredentials.close();
+  }
+
+  private KinesisAsyncClient buildKinesis() {
+    URI endpoint = config.kinesisEndpoint();
+    if (!isEmulator(endpoint)) {
+      return configure(KinesisAsyncClient.builder(), endpoint).build();
+    }
+    // kinesalite speaks JSON, not CBOR, and the SDK has no per-client switch: the Kinesis protocol
+    // factory reads the JVM-wide setting aws.cborEnabled once, while the client is built. So the
+    // property is set only around building a client for an emulator endpoint, then restored.
+    synchronized (CBOR_SETTING_LOCK) {
+      String property = SdkSystemSetting.CBOR_ENABLED.property();
+      String previous = System.getProperty(property);
+      System.setProperty(property, "false");
+      try {
+        return configure(KinesisAsyncClient.builder(), endpoint).build();
+      } finally {
+        if (previous == null) {
+          System.clearProperty(property);
+        } else {
+          System.setProperty(property, previous);
+        }
+      }
+    }
+  }
+
+  private S3AsyncClient buildS3() {
+    URI endpoint = config.s3Endpoint();
+    var builder = configure(S3AsyncClient.builder(), endpoint);
+    if (isEmulator(endpoint)) {
+      // S3 emulators serve buckets by path and do not implement the newer default checksums.
+      builder.forcePathStyle(true)
+          .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+          .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    }
+    return builder.build();
+  }
+
+  private <B extends AwsClientBuilder<B, ?> & SdkAsyncClientBuilder<B, ?>> B configure(B builder, URI endpoint) {
+    PulsoConfig.AwsHttp limits = config.http();
+    builder.region(Region.of(config.region()))
+        .credentialsProvider(isEmulator(endpoint) ? EMULATOR_CREDENTIALS : awsCredentials)
+        .httpClient(http) // a built client: the SDK leaves closing it to us
+        .asyncConfiguration(async -> async
+            // The SDK would hop to its own executor; our call() hops to the caller's context anyway.
+            .advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, Runnable::run))
+        .overrideConfiguration(ClientOverrideConfiguration.builder()
+            .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(limits.maxRetries() + 1)
+                .build())
+            .apiCallTimeout(limits.apiCallTimeout())
+            .apiCallAttemptTimeout(attemptTimeout(limits))
+            .scheduledExecutorService(sdkScheduler)
+            .build());
+    if (endpoint != null) {
+      builder.endpointOverride(endpoint);
+    }
+    return builder;
+  }
+
+  /**
+   * The configuration has no key of its own for one attempt: an attempt gets the time to connect and
+   * wait out one read timeout, within the whole call's budget. A transfer that keeps moving bytes is
+   * bounded by the read timeout alone only up to this limit.
+   */
+  static Duration attemptTimeout(PulsoConfig.AwsHttp limits) {
+    Duration attempt = limits.connectTimeout().plus(limits.readTimeout());
+    return attempt.compareTo(limits.apiCallTimeout()) < 0 ? attempt : limits.apiCallTimeout();
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable cause = error;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return task -> {
+      Thread thread = new Thread(task, prefix + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,195 @@
+package com.pulso.aws;
+
+import com.pulso.config.PulsoConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.function.Supplier;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+import software.amazon.awssdk.services.kinesis.model.StreamStatus;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.BucketLocationConstraint;
+import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
+
+/**
+ * The AWS resources Pulso runs on — the Kinesis stream, the DynamoDB table and the S3 bucket named
+ * under {@code aws.*} — created when missing (local profile and tests; on AWS, infrastructure code
+ * owns them), and a cheap readiness probe per service for health checks.
+ */
+public final class AwsResources {
+
+  /** The table's key attributes; what goes in them is the aggregate package's key scheme. */
+  public static final String PARTITION_KEY = "pk";
+  public static final String SORT_KEY = "sk";
+
+  private static final long POLL_MILLIS = 500;
+  private static final Duration ACTIVE_WAIT = Duration.ofMinutes(5);
+  /** Only for an emulator that refuses on-demand billing. */
+  private static final long FALLBACK_CAPACITY_UNITS = 10;
+
+  private final Vertx vertx;
+  private final AwsClients clients;
+  private final PulsoConfig.Aws config;
+
+  public AwsResources(Vertx vertx, AwsClients clients, PulsoConfig config) {
+    this.vertx = vertx;
+    this.clients = clients;
+    this.config = config.aws();
+  }
+
+  /** Creates whatever of the stream, table and bucket is missing and waits until they are usable. Idempotent. */
+  public Future<Void> createIfMissing() {
+    return Future.all(createStreamIfMissing(), createTableIfMissing(), createBucketIfMissing()).mapEmpty();
+  }
+
+  public Future<Void> createStreamIfMissing() {
+    String resource = streamName();
+    return clients.call(() -> clients.kinesis().createStream(b -> b
+            .streamName(config.kinesisStream())
+            .shardCount(config.kinesisShards())))
+        .<Void>mapEmpty()
+        .recover(error -> error instanceof software.amazon.awssdk.services.kinesis.model.ResourceInUseException
+            ? Future.succeededFuture()
+            : Future.failedFuture(error))
+        .compose(v -> awaitActive(resource, this::streamActive))
+        .recover(error -> Future.failedFuture(failure(resource, "could not be created", error)));
+  }
+
+  public Future<Void> createTableIfMissing() {
+    String resource = tableName();
+    return createTable(BillingMode.PAY_PER_REQUEST)
+        .recover(error -> refusesOnDemandBilling(error) ? createTable(BillingMode.PROVISIONED) : Future.failedFuture(error))
+        .recover(error -> error instanceof software.amazon.awssdk.services.dynamodb.model.ResourceInUseException
+            ? Future.succeededFuture()
+            : Future.failedFuture(error))
+        .compose(v -> awaitActive(resource, this::tableActive))
+        .recover(error -> Future.failedFuture(failure(resource, "could not be created", error)));
+  }
+
+  public Future<Void> createBucketIfMissing() {
+    String resource = bucketName();
+    CreateBucketRequest.Builder request = CreateBucketRequest.builder().bucket(config.s3Bucket());
+    if (!Region.US_EAST_1.id().equals(config.region())) {
+      // us-east-1 is the one region that refuses an explicit location constraint.
+      request.createBucketConfiguration(c -> c.locationConstraint(BucketLocationConstraint.fromValue(config.region())));
+    }
+    return clients.call(() -> clients.s3().createBucket(request.build()))
+        .<Void>mapEmpty()
+        .recover(error -> error instanceof BucketAlreadyOwnedByYouException
+            ? Future.succeededFuture()
+            : Future.failedFuture(error))
+        .recover(error -> Future.failedFuture(error instanceof BucketAlreadyExistsException
+            ? failure(resource, "belongs to another AWS account: choose another aws.s3.bucket", error)
+            : failure(resource, "could not be created", error)));
+  }
+
+  /** Succeeds when the stream exists and takes records (DescribeStreamSummary). */
+  public Future<Void> kinesisReady() {
+    return streamActive()
+        .compose(active -> active ? Future.<Void>succeededFuture() : Future.failedFuture(notActive(streamName())))
+        .recover(error -> Future.failedFuture(failure(streamName(), "is not ready", error)));
+  }
+
+  /** Succeeds when the table exists and is ACTIVE (DescribeTable). */
+  public Future<Void> dynamoDbReady() {
+    return tableActive()
+        .compose(active -> active ? Future.<Void>succeededFuture() : Future.failedFuture(notActive(tableName())))
+        .recover(error -> Future.failedFuture(failure(tableName(), "is not ready", error)));
+  }
+
+  /** Succeeds when the bucket exists and is reachable with our credentials (HeadBucket). */
+  public Future<Void> s3Ready() {
+    return clients.call(() -> clients.s3().headBucket(b -> b.bucket(config.s3Bucket())))
+        .<Void>mapEmpty()
+        .recover(error -> Future.failedFuture(failure(bucketName(), "is not ready", error)));
+  }
+
+  private Future<Void> createTable(BillingMode billing) {
+    CreateTableRequest.Builder request = CreateTableRequest.builder()
+        .tableName(config.dynamoDbTable())
+        .attributeDefinitions(stringAttribute(PARTITION_KEY), stringAttribute(SORT_KEY))
+        .keySchema(key(PARTITION_KEY, KeyType.HASH), key(SORT_KEY, KeyType.RANGE))
+        .billingMode(billing);
+    if (billing == BillingMode.PROVISIONED) {
+      request.provisionedThroughput(t -> t.readCapacityUnits(FALLBACK_CAPACITY_UNITS).writeCapacityUnits(FALLBACK_CAPACITY_UNITS));
+    }
+    return clients.call(() -> clients.dynamoDb().createTable(request.build())).mapEmpty();
+  }
+
+  private Future<Boolean> streamActive() {
+    return clients.call(() -> clients.kinesis().describeStreamSummary(b -> b.streamName(config.kinesisStream())))
+        .map(response -> {
+          StreamStatus status = response.streamDescriptionSummary().streamStatus();
+          return status == StreamStatus.ACTIVE || status == StreamStatus.UPDATING;
+        });
+  }
+
+  private Future<Boolean> tableActive() {
+    return clients.call(() -> clients.dynamoDb().describeTable(b -> b.tableName(config.dynamoDbTable())))
+        .map(response -> response.table().tableStatus() == TableStatus.ACTIVE);
+  }
+
+  private Future<Void> awaitActive(String resource, Supplier<Future<Boolean>> isActive) {
+    return pollUntilActive(resource, isActive, System.nanoTime() + ACTIVE_WAIT.toNanos());
+  }
+
+  private Future<Void> pollUntilActive(String resource, Supplier<Future<Boolean>> isActive, long deadlineNanos) {
+    return isActive.get().compose(active -> {
+      if (active) {
+        return Future.succeededFuture();
+      }
+      if (System.nanoTime() - deadlineNanos > 0) {
+        return Future.failedFuture(new AwsResourceException(resource + " is still not ACTIVE after " + ACTIVE_WAIT.toMinutes() + " minutes"));
+      }
+      return vertx.timer(POLL_MILLIS).compose(v -> pollUntilActive(resource, isActive, deadlineNanos));
+    });
+  }
+
+  /** An emulator without on-demand billing; real DynamoDB always has it. */
+  private static boolean refusesOnDemandBilling(Throwable error) {
+    return error instanceof DynamoDbException e
+        && e.awsErrorDetails() != null
+        && "ValidationException".equals(e.awsErrorDetails().errorCode())
+        && String.valueOf(e.getMessage()).contains("BillingMode");
+  }
+
+  private static AttributeDefinition stringAttribute(String name) {
+    return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
+  }
+
+  private static KeySchemaElement key(String name, KeyType type) {
+    return KeySchemaElement.builder().attributeName(name).keyType(type).build();
+  }
+
+  private static AwsResourceException failure(String resource, String what, Throwable error) {
+    if (error instanceof AwsResourceException known) {
+      return known;
+    }
+    return new AwsResourceException(resource + " " + what + ": " + error.getMessage(), error);
+  }
+
+  private static AwsResourceException notActive(String resource) {
+    return new AwsResourceException(resource + " is not ACTIVE yet");
+  }
+
+  private String streamName() {
+    return "Kinesis stream '" + config.kinesisStream() + "'";
+  }
+
+  private String tableName() {
+    return "DynamoDB table '" + config.dynamoDbTable() + "'";
+  }
+
+  private String bucketName() {
+    return "S3 bucket '" + config.s3Bucket() + "'";
+  }
+}
