@@ -102,7 +102,7 @@ public final class Main {
     VertxOptions options = new VertxOptions();
     vertx = await(ClusterSetup.join(config.cluster(), options, metrics.instrument(Vertx.builder(), options)));
     Pool pool = Postgres.pool(vertx, config.database());
-    aws = new AwsClients(vertx, config);
+    aws = new AwsClients(vertx, config, metrics.registry());
     AwsResources resources = new AwsResources(vertx, aws, config);
     if (config.aws().manageResources()) {
       await(resources.createIfMissing());

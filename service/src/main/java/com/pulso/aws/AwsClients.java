@@ -5,10 +5,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -54,6 +54,7 @@ public final class AwsClients implements AutoCloseable {
   private final PulsoConfig.Aws config;
   private final VertxSdkHttpClient http;
   private final ScheduledExecutorService sdkScheduler;
+  private final AwsCallMetrics callMetrics;
   private final DefaultCredentialsProvider awsCredentials;
   private final KinesisAsyncClient kinesis;
   private final DynamoDbAsyncClient dynamoDb;
@@ -61,9 +62,10 @@ public final class AwsClients implements AutoCloseable {
   private final GlueAsyncClient glue;
   private final SnsAsyncClient sns;
 
-  public AwsClients(Vertx vertx, PulsoConfig config) {
+  public AwsClients(Vertx vertx, PulsoConfig config, MeterRegistry registry) {
     this.vertx = vertx;
     this.config = config.aws();
+    this.callMetrics = new AwsCallMetrics(registry);
     this.http = new VertxSdkHttpClient(vertx, this.config.http());
     this.sdkScheduler = Executors.newScheduledThreadPool(1, daemonThreads("pulso-aws-sdk-scheduler-"));
     this.awsCredentials = DefaultCredentialsProvider.builder().build();
@@ -201,24 +203,16 @@ public final class AwsClients implements AutoCloseable {
             .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(limits.maxRetries() + 1)
                 .build())
+            // No per-attempt timeout: a stuck attempt ends at the HTTP client's read (idle) timeout and
+            // is retried, while a large transfer that keeps moving is bounded only by the whole call's.
             .apiCallTimeout(limits.apiCallTimeout())
-            .apiCallAttemptTimeout(attemptTimeout(limits))
+            .addMetricPublisher(callMetrics)
             .scheduledExecutorService(sdkScheduler)
             .build());
     if (endpoint != null) {
       builder.endpointOverride(endpoint);
     }
     return builder;
-  }
-
-  /**
-   * The configuration has no key of its own for one attempt: an attempt gets the time to connect and
-   * wait out one read timeout, within the whole call's budget. A transfer that keeps moving bytes is
-   * bounded by the read timeout alone only up to this limit.
-   */
-  static Duration attemptTimeout(PulsoConfig.AwsHttp limits) {
-    Duration attempt = limits.connectTimeout().plus(limits.readTimeout());
-    return attempt.compareTo(limits.apiCallTimeout()) < 0 ? attempt : limits.apiCallTimeout();
   }
 
   private static Throwable unwrap(Throwable error) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.pulso.config.PulsoConfig;
 import com.pulso.testing.TestServices;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,6 +46,7 @@ class AwsClientsEmulatorTest {
   /** Liveness bound for waits, never an assertion on duration. */
   private static final long WAIT_SECONDS = 120;
 
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private PulsoConfig config;
   private AwsClients clients;
   private AwsResources resources;
@@ -51,7 +54,7 @@ class AwsClientsEmulatorTest {
   @BeforeEach
   void createResources(Vertx vertx) throws Exception {
     config = TestServices.config();
-    clients = new AwsClients(vertx, config);
+    clients = new AwsClients(vertx, config, registry);
     resources = new AwsResources(vertx, clients, config);
     await(resources.createIfMissing());
   }
@@ -59,6 +62,27 @@ class AwsClientsEmulatorTest {
   @AfterEach
   void closeClients() {
     clients.close();
+  }
+
+  @Test
+  void everyCallIsTimedByServiceOperationAndOutcome() throws Exception {
+    await(clients.call(() -> clients.kinesis().describeStreamSummary(b -> b.streamName(config.aws().kinesisStream()))));
+    assertThatThrownBy(() -> await(clients.call(() -> clients.dynamoDb().describeTable(b -> b.tableName("no-such-table")))))
+        .hasCauseInstanceOf(software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException.class);
+
+    // The SDK publishes a call's metrics as the call completes, on its own thread: allow it to land.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (timer("Kinesis", "DescribeStreamSummary", "success") == null
+        || timer("DynamoDB", "DescribeTable", "failure") == null) {
+      assertThat(System.nanoTime()).as("call metrics published").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    assertThat(timer("Kinesis", "DescribeStreamSummary", "success").count()).isPositive();
+    assertThat(timer("DynamoDB", "DescribeTable", "failure").count()).isPositive();
+  }
+
+  private Timer timer(String service, String operation, String outcome) {
+    return registry.find("pulso.aws.calls").tags("service", service, "operation", operation, "outcome", outcome).timer();
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -230,7 +231,7 @@ class VertxSdkHttpClientTest {
   @Test
   void callCompletesOnTheCallersContext(Vertx vertx, VertxTestContext test) {
     PulsoConfig config = ConfigLoader.load(Path.of(System.getProperty("pulso.home"), "conf"), Map.of("PULSO_PROFILE", "local"));
-    AwsClients clients = new AwsClients(vertx, config);
+    AwsClients clients = new AwsClients(vertx, config, new SimpleMeterRegistry());
     Context caller = vertx.getOrCreateContext();
 
     caller.runOnContext(v -> clients.call(() -> CompletableFuture.supplyAsync(() -> "answer", sdkThreads))
@@ -245,7 +246,7 @@ class VertxSdkHttpClientTest {
   @Test
   void callFailsOnTheCallersContextWithTheUnwrappedCause(Vertx vertx, VertxTestContext test) {
     PulsoConfig config = ConfigLoader.load(Path.of(System.getProperty("pulso.home"), "conf"), Map.of("PULSO_PROFILE", "local"));
-    AwsClients clients = new AwsClients(vertx, config);
+    AwsClients clients = new AwsClients(vertx, config, new SimpleMeterRegistry());
     Context caller = vertx.getOrCreateContext();
     IllegalStateException refusal = new IllegalStateException("refused");
 
