@@ -2,6 +2,8 @@ package com.pulso.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.pulso.config.PulsoConfig;
+import com.pulso.testing.TestServices;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
@@ -53,13 +55,13 @@ class ServerProcessTest {
     Path log = dataDir.resolve("server.log");
     Process server = start(env, log);
     try {
-      JsonObject ready = waitForReady(server, log);
+      JsonObject ready = waitForReady(server, log, HTTP_PORT);
       assertThat(ready.getString("status")).isEqualTo("UP");
       List<String> checks = ready.getJsonArray("checks").stream()
           .map(c -> ((JsonObject) c).getString("id") + "=" + ((JsonObject) c).getString("status")).toList();
       assertThat(checks).contains("postgresql=UP", "kinesis=UP", "dynamodb=UP", "s3=UP", "cluster=UP");
 
-      String metrics = get("/metrics").body();
+      String metrics = get(HTTP_PORT, "/metrics").body();
       assertThat(metrics).contains("jvm_memory_used_bytes", "vertx_http_server", "pulso_eventloop_delay");
 
       long before = salesCount();
@@ -72,6 +74,46 @@ class ServerProcessTest {
       assertThat(server.exitValue()).as("exit code after SIGTERM; log:%n%s", tail(log)).isZero();
       assertThat(children).noneMatch(ProcessHandle::isAlive);
       assertThat(processesMentioning(dataDir.toString())).as("no postgres left on the data dir").isEmpty();
+    } finally {
+      server.destroyForcibly();
+    }
+  }
+
+  /**
+   * The aws profile on the production class path (no dev-lib: the launcher leaves it out), pointed
+   * at the shared test services as if they were AWS and RDS: it must need nothing dev-only, log JSON
+   * lines, and start no dev service of its own.
+   */
+  @Test
+  void awsProfileRunsOnTheProductionClassPathAndLogsJson(@TempDir Path dir) throws Exception {
+    PulsoConfig services = TestServices.config();
+    Map<String, String> env = new HashMap<>();
+    env.put("PULSO_PROFILE", "aws");
+    env.put("PULSO_SKIP_BUILD", "true");
+    env.put("PULSO_HTTP_PORT", String.valueOf(HTTP_PORT + 1));
+    env.put("PULSO_CLUSTER_PORT", "25802");
+    env.put("PULSO_CLUSTER_NAME", "pulso-aws-profile-test");
+    env.put("PULSO_DATABASE_HOST", "127.0.0.1");
+    env.put("PULSO_DATABASE_PORT", String.valueOf(services.database().port()));
+    env.put("PULSO_DATABASE_NAME", services.database().name());
+    env.put("PULSO_DATABASE_USER", services.database().user());
+    env.put("PULSO_DATABASE_SSL_MODE", "disable");
+    env.put("PULSO_AWS_MANAGE_RESOURCES", "true");
+    env.put("PULSO_AWS_ENDPOINTS_KINESIS", services.aws().kinesisEndpoint().toString());
+    env.put("PULSO_AWS_ENDPOINTS_DYNAMODB", services.aws().dynamoDbEndpoint().toString());
+    env.put("PULSO_AWS_ENDPOINTS_S3", services.aws().s3Endpoint().toString());
+    Path log = dir.resolve("server.log");
+    Process server = start(env, log);
+    try {
+      JsonObject ready = waitForReady(server, log, HTTP_PORT + 1);
+      assertThat(ready.getString("status")).isEqualTo("UP");
+      server.destroy();
+      assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(server.exitValue()).as("exit code; log:%n%s", tail(log)).isZero();
+      List<String> lines = Files.readAllLines(log).stream().filter(l -> l.startsWith("{")).toList();
+      assertThat(lines).isNotEmpty();
+      assertThat(lines).allSatisfy(line -> assertThat(new JsonObject(line).getString("level")).isNotBlank());
+      assertThat(String.join("\n", lines)).contains("Pulso ready").doesNotContain("Dev services running");
     } finally {
       server.destroyForcibly();
     }
@@ -95,12 +137,12 @@ class ServerProcessTest {
     return builder.start();
   }
 
-  private JsonObject waitForReady(Process server, Path log) throws Exception {
+  private JsonObject waitForReady(Process server, Path log, int port) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (System.nanoTime() < deadline) {
       assertThat(server.isAlive()).as("server exited early; log:%n%s", tail(log)).isTrue();
       try {
-        HttpResponse<String> response = get("/health/ready");
+        HttpResponse<String> response = get(port, "/health/ready");
         if (response.statusCode() == 200) {
           return new JsonObject(response.body());
         }
@@ -112,8 +154,8 @@ class ServerProcessTest {
     throw new AssertionError("server not ready in time; log:\n" + tail(log));
   }
 
-  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + HTTP_PORT + path))
+  private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(10)).build();
     return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
