@@ -15,8 +15,8 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 /**
- * Builds the clustered Vert.x instance: Hazelcast with an explicit TCP-IP member list (no multicast,
- * no cloud auto-detection, no phone-home) and failure detection in seconds rather than Hazelcast's
+ * Builds the clustered Vert.x instance: Hazelcast with an explicit TCP-IP member list or, on
+ * Kubernetes, a headless service's DNS name (no multicast, no cloud auto-detection, no phone-home) and failure detection in seconds rather than Hazelcast's
  * default minute, so a dead member's singletons and shards move quickly.
  */
 public final class ClusterSetup {
@@ -59,6 +59,12 @@ public final class ClusterSetup {
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
+    if (!cluster.kubernetesServiceDns().isEmpty()) {
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty("service-dns", cluster.kubernetesServiceDns())
+          .setProperty("service-port", String.valueOf(cluster.port()));
+      return config;
+    }
     join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2);
     for (String member : cluster.members()) {
       join.getTcpIpConfig().addMember(member.contains(":") ? member : member + ":" + cluster.port());

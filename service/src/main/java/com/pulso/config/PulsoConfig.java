@@ -25,7 +25,8 @@ public record PulsoConfig(
 
   public record Http(String host, int port, Duration drain) {}
 
-  public record Cluster(String name, String host, int port, List<String> members,
+  /** {@code kubernetesServiceDns} empty: join the TCP-IP {@code members}; else discover through that DNS name. */
+  public record Cluster(String name, String host, int port, List<String> members, String kubernetesServiceDns,
                         int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds) {}
 
   public record Database(String host, int port, String name, String user, String password, int poolSize,
@@ -58,7 +59,8 @@ public record PulsoConfig(
     Http http = new Http(r.nonBlank("http.host"), r.port("http.port"),
         Duration.ofSeconds(r.integer("http.drainSeconds", 0, 300)));
     Cluster cluster = new Cluster(r.nonBlank("cluster.name"), r.nonBlank("cluster.host"), r.port("cluster.port"),
-        r.list("cluster.members"), r.integer("cluster.heartbeatIntervalSeconds", 1, 60),
+        r.list("cluster.members"), r.string("cluster.kubernetesServiceDns"),
+        r.integer("cluster.heartbeatIntervalSeconds", 1, 60),
         r.integer("cluster.maxNoHeartbeatSeconds", 2, 600));
     if (cluster.maxNoHeartbeatSeconds() <= cluster.heartbeatIntervalSeconds()) {
       throw new ConfigException("cluster.maxNoHeartbeatSeconds: must be greater than cluster.heartbeatIntervalSeconds ("

@@ -1,0 +1,45 @@
+package com.pulso.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.pulso.config.PulsoConfig;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** How the Hazelcast member is configured; joining for real is ClusterSingletonTest's part. */
+class ClusterSetupTest {
+
+  @Test
+  void tcpIpJoinOnlyWithTheConfiguredMembersAndFastFailureDetection() {
+    Config config = ClusterSetup.hazelcastConfig(new PulsoConfig.Cluster(
+        "pulso", "127.0.0.1", 5701, List.of("127.0.0.1", "10.0.0.2:5702"), "", 1, 5));
+
+    JoinConfig join = config.getNetworkConfig().getJoin();
+    assertThat(join.getMulticastConfig().isEnabled()).isFalse();
+    assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
+    assertThat(join.getKubernetesConfig().isEnabled()).isFalse();
+    assertThat(join.getTcpIpConfig().isEnabled()).isTrue();
+    assertThat(join.getTcpIpConfig().getMembers()).containsExactly("127.0.0.1:5701", "10.0.0.2:5702");
+    assertThat(config.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("127.0.0.1");
+    assertThat(config.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
+    assertThat(config.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("5");
+    assertThat(config.getProperty("hazelcast.heartbeat.interval.seconds")).isEqualTo("1");
+    assertThat(config.getProperty("hazelcast.shutdownhook.enabled")).isEqualTo("false");
+    // Vert.x's own structures survive our changes.
+    assertThat(config.getMultiMapConfigs()).containsKey("__vertx.subs");
+  }
+
+  @Test
+  void kubernetesServiceDnsReplacesTheMemberList() {
+    Config config = ClusterSetup.hazelcastConfig(new PulsoConfig.Cluster(
+        "pulso", "10.1.2.3", 5701, List.of("127.0.0.1"), "pulso-cluster.pulso.svc.cluster.local", 1, 5));
+
+    JoinConfig join = config.getNetworkConfig().getJoin();
+    assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
+    assertThat(join.getMulticastConfig().isEnabled()).isFalse();
+    assertThat(join.getKubernetesConfig().isEnabled()).isTrue();
+    assertThat(join.getKubernetesConfig().getProperty("service-dns")).isEqualTo("pulso-cluster.pulso.svc.cluster.local");
+  }
+}
