@@ -3,6 +3,8 @@ package com.pulso.config;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -44,6 +46,15 @@ final class ConfigReader {
       throw invalid(key, value, "a SQL identifier (letters, digits, underscore)");
     }
     return value;
+  }
+
+  /** A file that must exist and be readable now (a certificate, say), so a missing mount stops the start. */
+  Path readableFile(String key) {
+    Path file = Path.of(nonBlank(key));
+    if (!Files.isReadable(file)) {
+      throw invalid(key, file, "a readable file");
+    }
+    return file;
   }
 
   int integer(String key, int min, int max) {

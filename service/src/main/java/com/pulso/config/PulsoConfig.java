@@ -29,12 +29,9 @@ public record PulsoConfig(
   public record Cluster(String name, String host, int port, List<String> members, String kubernetesServiceDns,
                         int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds) {}
 
+  /** {@code sslRootCert} is null unless {@code sslMode} verifies the server (verify-ca, verify-full). */
   public record Database(String host, int port, String name, String user, String password, int poolSize,
-                         String sslMode) {
-    public String jdbcUrl() {
-      return "jdbc:postgresql://" + host + ":" + port + "/" + name + "?sslmode=" + sslMode;
-    }
-  }
+                         String sslMode, Path sslRootCert) {}
 
   /** Table and column names of the company's sales schema. */
   public record Source(String clientsTable, String clientIdColumn, String clientFirstNameColumn,
@@ -66,9 +63,10 @@ public record PulsoConfig(
       throw new ConfigException("cluster.maxNoHeartbeatSeconds: must be greater than cluster.heartbeatIntervalSeconds ("
           + cluster.heartbeatIntervalSeconds() + ")");
     }
+    String sslMode = r.oneOf("database.sslMode", Set.of("disable", "require", "verify-ca", "verify-full"));
     Database database = new Database(r.nonBlank("database.host"), r.port("database.port"), r.nonBlank("database.name"),
         r.nonBlank("database.user"), r.string("database.password"), r.integer("database.poolSize", 1, 200),
-        r.oneOf("database.sslMode", Set.of("disable", "require", "verify-ca", "verify-full")));
+        sslMode, sslMode.startsWith("verify") ? r.readableFile("database.sslRootCert") : null);
     Source source = new Source(r.identifier("source.clientsTable"), r.identifier("source.clientIdColumn"),
         r.identifier("source.clientFirstNameColumn"), r.identifier("source.clientLastNameColumn"),
         r.identifier("source.salesTable"), r.identifier("source.saleIdColumn"), r.identifier("source.saleClientColumn"),

@@ -29,7 +29,7 @@ public final class Migrations {
       // The source tables live where the company's do: the default schema of the connection.
       // baselineOnMigrate: public is not ours alone, so it may already hold other objects.
       report("source", Flyway.configure()
-          .dataSource(db.jdbcUrl(), db.user(), db.password())
+          .dataSource(Postgres.jdbcUrl(db), db.user(), db.password())
           .schemas("public")
           .createSchemas(false)
           .table(SOURCE_HISTORY_TABLE)
@@ -41,7 +41,7 @@ public final class Migrations {
           .migrate());
     }
     report(PULSO_SCHEMA, Flyway.configure()
-        .dataSource(db.jdbcUrl(), db.user(), db.password())
+        .dataSource(Postgres.jdbcUrl(db), db.user(), db.password())
         .schemas(PULSO_SCHEMA)
         .table("flyway_schema_history")
         .locations("classpath:db/pulso")

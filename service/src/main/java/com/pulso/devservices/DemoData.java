@@ -1,8 +1,8 @@
 package com.pulso.devservices;
 
 import com.pulso.config.PulsoConfig;
+import com.pulso.db.Postgres;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -24,7 +24,7 @@ public final class DemoData {
   /** Seeds the demo data unless providers exist already. Requires the migrated schemas. */
   public static void seed(PulsoConfig config) {
     PulsoConfig.Database db = config.database();
-    try (Connection conn = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+    try (Connection conn = Postgres.connect(db)) {
       conn.setAutoCommit(false);
       try {
         boolean seeded = seed(conn, config);
@@ -37,7 +37,7 @@ public final class DemoData {
         throw e;
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("seeding the demo data into " + db.jdbcUrl() + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException("seeding the demo data into " + Postgres.jdbcUrl(db) + " failed: " + e.getMessage(), e);
     }
   }
 

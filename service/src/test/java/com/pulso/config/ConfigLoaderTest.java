@@ -37,7 +37,8 @@ class ConfigLoaderTest {
 
   @Test
   void awsProfileUsesRealEndpointsAndNoDevServices() {
-    PulsoConfig config = ConfigLoader.load(CONF, Map.of("PULSO_PROFILE", "aws"));
+    PulsoConfig config = ConfigLoader.load(CONF, Map.of("PULSO_PROFILE", "aws", "PULSO_DATABASE_SSL_ROOT_CERT",
+        CONF.resolve("application.yaml").toString()));
 
     assertThat(config.aws().kinesisEndpoint()).isNull();
     assertThat(config.aws().s3Endpoint()).isNull();
@@ -72,6 +73,16 @@ class ConfigLoaderTest {
         .hasMessageContaining("aws.endpoints.s3");
     assertThatThrownBy(() -> ConfigLoader.load(CONF, Map.of("PULSO_SOURCE_SALES_TABLE", "ventas; drop table x")))
         .hasMessageContaining("source.salesTable");
+  }
+
+  @Test
+  void verifyingDatabaseTlsNeedsAReadableRootCertificate() {
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, Map.of("PULSO_DATABASE_SSL_MODE", "verify-full")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("database.sslRootCert");
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, Map.of("PULSO_PROFILE", "aws")))
+        .as("aws verifies RDS with the CA bundle it expects mounted")
+        .hasMessageContaining("database.sslRootCert");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package com.pulso.db;
 
+import com.pulso.db.Postgres;
 import com.pulso.config.PulsoConfig;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -38,7 +39,7 @@ public final class FreshDatabase {
     PulsoConfig.Database db = base.database();
     PulsoConfig.DevServices ds = base.devServices();
     return new PulsoConfig(base.profile(), base.http(), base.businessZone(), base.cluster(),
-        new PulsoConfig.Database(db.host(), db.port(), name, db.user(), db.password(), db.poolSize(), db.sslMode()),
+        new PulsoConfig.Database(db.host(), db.port(), name, db.user(), db.password(), db.poolSize(), db.sslMode(), db.sslRootCert()),
         source, base.aws(), new PulsoConfig.DevServices(devServices, ds.dataDir(), ds.emulatorsDir()),
         base.demo());
   }
@@ -61,6 +62,6 @@ public final class FreshDatabase {
 
   public static Connection connect(PulsoConfig config) throws SQLException {
     PulsoConfig.Database db = config.database();
-    return DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+    return Postgres.connect(db);
   }
 }

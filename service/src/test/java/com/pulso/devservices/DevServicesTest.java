@@ -2,6 +2,7 @@ package com.pulso.devservices;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.pulso.db.Postgres;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
 import com.pulso.testing.TestServices;
@@ -172,7 +173,7 @@ class DevServicesTest {
 
   private Connection connect() throws SQLException {
     PulsoConfig.Database database = config.database();
-    return DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+    return Postgres.connect(database);
   }
 
   /** The emulators check that a request is signed, not the signature: a well-formed header will do. */

@@ -3,6 +3,7 @@ package com.pulso.devservices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.pulso.db.Postgres;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
 import com.pulso.testing.TestServices;
@@ -58,7 +59,7 @@ class EmbeddedDatabaseTest {
         ConfigLoader.envName("devServices.dataDir"), dataDir.toString()));
 
     try (EmbeddedDatabase database = EmbeddedDatabase.start(config);
-         Connection connection = DriverManager.getConnection(config.database().jdbcUrl(), "pulso", "");
+         Connection connection = DriverManager.getConnection(Postgres.jdbcUrl(config.database()), "pulso", "");
          Statement sql = connection.createStatement();
          ResultSet rs = sql.executeQuery("SELECT current_user, current_database()")) {
       assertThat(database.dataDir()).isEqualTo(dataDir.resolve("postgres"));

@@ -2,6 +2,7 @@ package com.pulso.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.pulso.db.Postgres;
 import com.pulso.config.PulsoConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,7 +33,7 @@ class TestServicesTest {
   void theConfiguredDatabaseAnswers() throws Exception {
     PulsoConfig.Database database = TestServices.config().database();
 
-    try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+    try (Connection connection = Postgres.connect(database);
          Statement statement = connection.createStatement();
          ResultSet rs = statement.executeQuery("SHOW wal_level")) {
       assertThat(rs.next()).isTrue();
