@@ -4,6 +4,7 @@ import com.pulso.api.ApiVerticle;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
 import com.pulso.cluster.ClusterSetup;
+import com.pulso.cluster.ClusterSingleton;
 import com.pulso.config.ConfigException;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
@@ -15,15 +16,20 @@ import com.pulso.devservices.DevServices;
 import com.pulso.observability.EventLoopDelayProbe;
 import com.pulso.observability.Metrics;
 import com.pulso.observability.Readiness;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.sqlclient.Pool;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -44,10 +50,13 @@ public final class Main {
   private final Logger log = LoggerFactory.getLogger(Main.class);
   private final Metrics metrics = new Metrics();
   private final Readiness readiness = new Readiness();
+  /** Set by SIGTERM/SIGINT; start() checks it between steps and gives up. */
+  private volatile boolean stopRequested;
+  private final CountDownLatch startFinished = new CountDownLatch(1);
   private DevServices devServices;
   private Vertx vertx;
   private AwsClients aws;
-  private String apiDeployment;
+  private final Deque<String> deployments = new ArrayDeque<>();
   private boolean stopped;
 
   private Main(PulsoConfig config) {
@@ -71,6 +80,9 @@ public final class Main {
 
     Main member = new Main(config);
     Runnable stopAndExit = () -> {
+      // A signal during start: let start() reach its next step and give up, then stop what it started.
+      member.stopRequested = true;
+      awaitQuietly(member.startFinished);
       member.stop();
       System.exit(0);
     };
@@ -82,9 +94,13 @@ public final class Main {
     try {
       member.start();
     } catch (Exception e) {
-      member.log.error("Pulso failed to start: {}", e.getMessage(), e);
-      member.stop();
-      System.exit(1);
+      if (!member.stopRequested) {
+        member.log.error("Pulso failed to start: {}", e.getMessage(), e);
+        member.stop();
+        System.exit(1);
+      }
+    } finally {
+      member.startFinished.countDown();
     }
   }
 
@@ -94,19 +110,23 @@ public final class Main {
     if (config.devServices().enabled()) {
       devServices = DevServices.start(config);
     }
+    checkpoint();
     Migrations.migrate(config);
     if (config.demo().enabled()) {
       DemoData.seed(config);
     }
+    checkpoint();
 
     VertxOptions options = new VertxOptions();
     vertx = await(ClusterSetup.join(config.cluster(), options, metrics.instrument(Vertx.builder(), options)));
+    checkpoint();
     Pool pool = Postgres.pool(vertx, config.database());
     aws = new AwsClients(vertx, config, metrics.registry());
     AwsResources resources = new AwsResources(vertx, aws, config);
     if (config.aws().manageResources()) {
       await(resources.createIfMissing());
     }
+    checkpoint();
 
     readiness
         .probe("postgresql", () -> pool.query("SELECT 1").execute())
@@ -116,12 +136,15 @@ public final class Main {
         .probe("cluster", () -> ClusterSetup.hazelcast(vertx).getLifecycleService().isRunning()
             ? Future.succeededFuture() : Future.failedFuture("not a member of cluster " + config.cluster().name()));
 
-    await(vertx.deployVerticle(() -> new EventLoopDelayProbe(metrics.registry()),
-        new DeploymentOptions().setInstances(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE)));
-    apiDeployment = await(vertx.deployVerticle(new ApiVerticle(config.http(), readiness, metrics.registry())));
+    deploy(() -> new EventLoopDelayProbe(metrics.registry()),
+        new DeploymentOptions().setInstances(options.getEventLoopPoolSize()));
     if (config.demo().enabled() && config.demo().rate() > 0) {
-      await(vertx.deployVerticle(new DemoSalesVerticle(config, pool)));
+      // One generator for the whole cluster: the configured rate is the shops' rate, not per member.
+      deploy(() -> new ClusterSingleton("demo-sales", () -> new DemoSalesVerticle(config, pool), new DeploymentOptions()),
+          new DeploymentOptions());
     }
+    // Last in, so first out: HTTP stops (and drains) before what answers it.
+    deploy(() -> new ApiVerticle(config.http(), readiness, metrics.registry()), new DeploymentOptions());
 
     List<String> lines = new ArrayList<>();
     lines.add("HTTP        http://" + config.http().host() + ":" + config.http().port()
@@ -138,7 +161,21 @@ public final class Main {
         String.join("\n  ", lines));
   }
 
-  /** Idempotent: the signal handler and the JVM shutdown hook may both call it. */
+  private void deploy(Supplier<? extends Deployable> verticle, DeploymentOptions options) throws Exception {
+    deployments.push(await(vertx.deployVerticle(verticle, options)));
+  }
+
+  private void checkpoint() {
+    if (stopRequested) {
+      throw new IllegalStateException("start abandoned: stop requested");
+    }
+  }
+
+  /**
+   * Idempotent: the signal handler and the JVM shutdown hook may both call it. In order: answer
+   * not-ready for {@code http.preStopSeconds}, undeploy in reverse (HTTP drains first, singletons
+   * hand over), close the clients the verticles used, leave the cluster, stop dev services.
+   */
   private synchronized void stop() {
     if (stopped) {
       return;
@@ -147,19 +184,30 @@ public final class Main {
     log.info("Pulso stopping");
     readiness.drain();
     if (vertx != null) {
-      if (apiDeployment != null) {
-        quietly("draining HTTP", () -> await(vertx.undeploy(apiDeployment)));
+      quietly("waiting for load balancers", () -> Thread.sleep(config.http().preStop().toMillis()));
+      while (!deployments.isEmpty()) {
+        String deployment = deployments.pop();
+        quietly("undeploying " + deployment, () -> await(vertx.undeploy(deployment)));
       }
-      // Undeploys the rest (singletons hand over first), then leaves the cluster.
-      quietly("leaving the cluster", () -> await(vertx.close()));
     }
     if (aws != null) {
       quietly("closing AWS clients", aws::close);
+    }
+    if (vertx != null) {
+      quietly("leaving the cluster", () -> await(vertx.close()));
     }
     if (devServices != null) {
       quietly("stopping dev services", devServices::close);
     }
     log.info("Pulso stopped");
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void quietly(String what, ThrowingRunnable step) {

@@ -36,6 +36,9 @@ public final class ClusterSingleton extends VerticleBase {
 
   private HazelcastInstance hazelcast;
   private UUID listenerId;
+  private UUID lifecycleListenerId;
+  /** While this member's Hazelcast is shutting down or merging after a partition, it leads nothing. */
+  private boolean standingDown;
   private String deploymentId;
   /** The deploy or undeploy under way, if any: transitions never overlap. */
   private Future<?> transition;
@@ -67,6 +70,14 @@ public final class ClusterSingleton extends VerticleBase {
         ctx.runOnContext(v -> reconcile());
       }
     });
+    lifecycleListenerId = hazelcast.getLifecycleService().addLifecycleListener(event -> ctx.runOnContext(v -> {
+      switch (event.getState()) {
+        case SHUTTING_DOWN, MERGING -> standingDown = true;
+        case MERGED -> standingDown = false;
+        default -> { }
+      }
+      reconcile();
+    }));
     reconcile();
     return Future.succeededFuture();
   }
@@ -74,8 +85,9 @@ public final class ClusterSingleton extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
-    if (listenerId != null && hazelcast.getLifecycleService().isRunning()) {
+    if (hazelcast.getLifecycleService().isRunning()) {
       hazelcast.getCluster().removeMembershipListener(listenerId);
+      hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListenerId);
     }
     Future<?> settled = transition == null ? Future.succeededFuture() : transition.transform(ar -> Future.succeededFuture());
     return settled.compose(v -> {
@@ -91,7 +103,7 @@ public final class ClusterSingleton extends VerticleBase {
   }
 
   private boolean isOldestMember() {
-    if (!hazelcast.getLifecycleService().isRunning()) {
+    if (standingDown || !hazelcast.getLifecycleService().isRunning()) {
       return false;
     }
     Member oldest = hazelcast.getCluster().getMembers().iterator().next();
@@ -117,12 +129,12 @@ public final class ClusterSingleton extends VerticleBase {
         reconcile();
       });
     } else if (!leader && deploymentId != null) {
-      // Only after a partition heals: two oldest members merged, the younger one gives way.
+      // This member's Hazelcast is going away, or a partition healed and an older member leads now.
       String id = deploymentId;
       transition = vertx.undeploy(id).onComplete(ar -> {
         transition = null;
         deploymentId = null;
-        LOG.info("Singleton {} handed over to an older member", name);
+        LOG.info("Singleton {} no longer runs on this member", name);
         reconcile();
       });
     }

@@ -7,9 +7,12 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -24,6 +27,8 @@ public final class ConfigLoader {
 
   public static final String PROFILE_ENV = "PULSO_PROFILE";
   public static final String CONF_DIR_ENV = "PULSO_CONF_DIR";
+  /** Read by the {@code ./pulso} launcher, not by the server. */
+  public static final String SKIP_BUILD_ENV = "PULSO_SKIP_BUILD";
   static final String ENV_PREFIX = "PULSO_";
 
   private ConfigLoader() {}
@@ -41,7 +46,14 @@ public final class ConfigLoader {
     }
     JsonObject merged = defaults.copy();
     overlay(merged, readYaml(profileFile, false), "", profileFile);
-    applyEnvironment(merged, "", env);
+    Set<String> known = new HashSet<>(Set.of(PROFILE_ENV, CONF_DIR_ENV, SKIP_BUILD_ENV));
+    applyEnvironment(merged, "", env, known);
+    for (String name : new TreeSet<>(env.keySet())) {
+      if (name.startsWith(ENV_PREFIX) && !known.contains(name)) {
+        throw new ConfigException(name + ": no configuration key has this variable (keys are in application.yaml;"
+            + " http.port is set by PULSO_HTTP_PORT)");
+      }
+    }
     return PulsoConfig.from(profile, merged);
   }
 
@@ -98,14 +110,16 @@ public final class ConfigLoader {
     }
   }
 
-  private static void applyEnvironment(JsonObject node, String prefix, Map<String, String> env) {
+  /** Applies each key's variable, if set; {@code known} collects the variable names of every key. */
+  private static void applyEnvironment(JsonObject node, String prefix, Map<String, String> env, Set<String> known) {
     for (String field : List.copyOf(node.fieldNames())) {
       String key = prefix + field;
       Object value = node.getValue(field);
       if (value instanceof JsonObject nested) {
-        applyEnvironment(nested, key + ".", env);
+        applyEnvironment(nested, key + ".", env, known);
         continue;
       }
+      known.add(envName(key));
       String override = env.get(envName(key));
       if (override == null) {
         continue;

@@ -23,7 +23,7 @@ public record PulsoConfig(
     DevServices devServices,
     Demo demo) {
 
-  public record Http(String host, int port, Duration drain) {}
+  public record Http(String host, int port, Duration preStop, Duration drain) {}
 
   /** {@code kubernetesServiceDns} empty: join the TCP-IP {@code members}; else discover through that DNS name. */
   public record Cluster(String name, String host, int port, List<String> members, String kubernetesServiceDns,
@@ -54,6 +54,7 @@ public record PulsoConfig(
   static PulsoConfig from(String profile, JsonObject tree) {
     ConfigReader r = new ConfigReader(tree);
     Http http = new Http(r.nonBlank("http.host"), r.port("http.port"),
+        Duration.ofSeconds(r.integer("http.preStopSeconds", 0, 300)),
         Duration.ofSeconds(r.integer("http.drainSeconds", 0, 300)));
     Cluster cluster = new Cluster(r.nonBlank("cluster.name"), r.nonBlank("cluster.host"), r.port("cluster.port"),
         r.list("cluster.members"), r.string("cluster.kubernetesServiceDns"),

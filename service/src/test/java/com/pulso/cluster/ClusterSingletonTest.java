@@ -28,25 +28,19 @@ class ClusterSingletonTest {
   private final List<ClusterSingleton> singletons = new ArrayList<>();
 
   @AfterEach
-  void leaveCluster() throws Exception {
+  void leaveCluster() {
     for (Vertx member : members) {
-      await(member.close());
+      try {
+        await(member.close());
+      } catch (Exception e) {
+        // a killed member fails to leave: it is gone already
+      }
     }
   }
 
   @Test
   void singletonRunsOnExactlyOneMemberAndMovesWhenItLeaves() throws Exception {
-    PulsoConfig.Cluster cluster = threeMemberCluster();
-    for (int i = 0; i < 3; i++) {
-      PulsoConfig.Cluster member = new PulsoConfig.Cluster(cluster.name(), cluster.host(),
-          Integer.parseInt(cluster.members().get(i).split(":")[1]), cluster.members(), "", 1, 5);
-      Vertx vertx = await(ClusterSetup.join(member, new VertxOptions(), Vertx.builder()));
-      members.add(vertx);
-      ClusterSingleton singleton = new ClusterSingleton("test", RunningCounter::new, new DeploymentOptions());
-      await(vertx.deployVerticle(singleton));
-      singletons.add(singleton);
-    }
-    assertThat(ClusterSetup.hazelcast(members.get(0)).getCluster().getMembers()).hasSize(3);
+    startThreeMembers();
 
     waitUntil(() -> runningHere() == 1, 10);
     int first = singletons.indexOf(singletons.stream().filter(ClusterSingleton::isRunningHere).findFirst().orElseThrow());
@@ -61,6 +55,34 @@ class ClusterSingletonTest {
     waitUntil(() -> runningHere() == 1, 10);
     assertThat(counter(members.get(0), RUNNING)).isEqualTo(1);
     assertThat(counter(members.get(0), OVERLAPS)).as("never on two members at once").isZero();
+  }
+
+  @Test
+  void singletonMovesWhenItsMemberDies() throws Exception {
+    startThreeMembers();
+    waitUntil(() -> runningHere() == 1, 10);
+    assertThat(singletons.get(0).isRunningHere()).isTrue();
+
+    // No goodbye: the member's Hazelcast is killed, as when its process crashes.
+    ClusterSetup.hazelcast(members.get(0)).getLifecycleService().terminate();
+
+    waitUntil(() -> singletons.get(1).isRunningHere() || singletons.get(2).isRunningHere(), 10);
+    waitUntil(() -> !singletons.get(0).isRunningHere(), 10);
+    assertThat(singletons.subList(1, 3).stream().filter(ClusterSingleton::isRunningHere)).hasSize(1);
+  }
+
+  private void startThreeMembers() throws Exception {
+    PulsoConfig.Cluster cluster = threeMemberCluster();
+    for (int i = 0; i < 3; i++) {
+      PulsoConfig.Cluster member = new PulsoConfig.Cluster(cluster.name(), cluster.host(),
+          Integer.parseInt(cluster.members().get(i).split(":")[1]), cluster.members(), "", 1, 5);
+      Vertx vertx = await(ClusterSetup.join(member, new VertxOptions(), Vertx.builder()));
+      members.add(vertx);
+      ClusterSingleton singleton = new ClusterSingleton("test", RunningCounter::new, new DeploymentOptions());
+      await(vertx.deployVerticle(singleton));
+      singletons.add(singleton);
+    }
+    assertThat(ClusterSetup.hazelcast(members.get(0)).getCluster().getMembers()).hasSize(3);
   }
 
   private long runningHere() {

@@ -24,6 +24,7 @@ class ConfigLoaderTest {
     assertThat(config.profile()).isEqualTo("local");
     assertThat(config.http().port()).isEqualTo(8080);
     assertThat(config.http().drain()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.http().preStop()).isZero();
     assertThat(config.businessZone()).isEqualTo(ZoneId.of("America/Bogota"));
     assertThat(config.cluster().members()).containsExactly("127.0.0.1");
     assertThat(config.cluster().maxNoHeartbeatSeconds()).isLessThan(60);
@@ -101,6 +102,15 @@ class ConfigLoaderTest {
         .hasMessageContaining("http.prot");
     assertThatThrownBy(() -> ConfigLoader.load(dir, Map.of("PULSO_PROFILE", "staging")))
         .hasMessageContaining("PULSO_PROFILE");
+  }
+
+  @Test
+  void misspelledVariableIsRefusedInsteadOfIgnored() {
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, Map.of("PULSO_DEMO_RATES", "5")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("PULSO_DEMO_RATES");
+    // The launcher's own variable and foreign ones pass.
+    assertThat(ConfigLoader.load(CONF, Map.of("PULSO_SKIP_BUILD", "true", "HOME", "/root")).profile()).isEqualTo("local");
   }
 
   @Test
