@@ -2,6 +2,7 @@ package com.pulso.devservices;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.pulso.testing.TestPorts;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The quirk: a JVM killed with SIGKILL leaves its postmaster running; the next start must clear it. */
 class StalePostmasterTest {
 
-  private static final int PORT = 35433;
+  private static final int PORT = TestPorts.port(35433);
 
   @TempDir
   Path dataDir;

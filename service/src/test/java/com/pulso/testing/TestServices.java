@@ -34,21 +34,13 @@ public final class TestServices {
     Path home = home();
     return Map.of(
         ConfigLoader.PROFILE_ENV, "local",
-        ConfigLoader.envName("database.port"), Integer.toString(port(25432)),
-        ConfigLoader.envName("aws.endpoints.kinesis"), "http://127.0.0.1:" + port(24567),
-        ConfigLoader.envName("aws.endpoints.dynamodb"), "http://127.0.0.1:" + port(24568),
-        ConfigLoader.envName("aws.endpoints.s3"), "http://127.0.0.1:" + port(24569),
+        ConfigLoader.envName("database.port"), Integer.toString(TestPorts.port(25432)),
+        ConfigLoader.envName("aws.endpoints.kinesis"), "http://127.0.0.1:" + TestPorts.port(24567),
+        ConfigLoader.envName("aws.endpoints.dynamodb"), "http://127.0.0.1:" + TestPorts.port(24568),
+        ConfigLoader.envName("aws.endpoints.s3"), "http://127.0.0.1:" + TestPorts.port(24569),
         ConfigLoader.envName("devServices.dataDir"), home.resolve("service/target/test-services").toString(),
         ConfigLoader.envName("devServices.emulatorsDir"), home.resolve("dev").toString(),
         ConfigLoader.envName("demo.enabled"), "false");
-  }
-
-  /**
-   * A test port, moved by {@code -Dpulso.test.portOffset=N} (Maven passes it on to the tests) when
-   * two checkouts run their tests on one machine at the same time.
-   */
-  private static int port(int base) {
-    return base + Integer.getInteger("pulso.test.portOffset", 0);
   }
 
   /** The repository root: Maven sets {@code pulso.home}; from an IDE, the nearest directory up holding conf/. */
