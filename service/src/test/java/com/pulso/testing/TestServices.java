@@ -15,16 +15,30 @@ public final class TestServices {
 
   // Started once per test JVM on purpose: each test class paying PostgreSQL's and node's start would triple the build.
   private static PulsoConfig config;
+  // A failed start is remembered: every later test class retrying it would cost a minute or more each.
+  private static Throwable startFailure;
 
   private TestServices() {}
 
-  /** The local-profile configuration on the test ports; dev services run once this returns. */
+  /**
+   * The local-profile configuration on the test ports; dev services run once this returns. If they
+   * failed to start, this and every later call throw, with the first failure as the cause.
+   */
   public static synchronized PulsoConfig config() {
+    if (startFailure != null) {
+      throw new IllegalStateException("the test services failed to start earlier in this JVM (see the cause);"
+          + " fix that first: later tests needing them fail without retrying", startFailure);
+    }
     if (config == null) {
-      PulsoConfig loaded = ConfigLoader.load(home().resolve("conf"), env());
-      DevServices services = DevServices.start(loaded);
-      Runtime.getRuntime().addShutdownHook(new Thread(services::close, "pulso-test-services-stop"));
-      config = loaded;
+      try {
+        PulsoConfig loaded = ConfigLoader.load(home().resolve("conf"), env());
+        DevServices services = DevServices.start(loaded);
+        Runtime.getRuntime().addShutdownHook(new Thread(services::close, "pulso-test-services-stop"));
+        config = loaded;
+      } catch (RuntimeException | Error e) {
+        startFailure = e;
+        throw e;
+      }
     }
     return config;
   }
