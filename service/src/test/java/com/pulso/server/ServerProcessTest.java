@@ -135,9 +135,13 @@ class ServerProcessTest {
   void invalidConfigurationStopsTheStartNamingTheKey(@TempDir Path dir) throws Exception {
     Path log = dir.resolve("server.log");
     Process server = start(Map.of("PULSO_SKIP_BUILD", "true", "PULSO_HTTP_PORT", "not-a-port"), log);
-    assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(server.exitValue()).isEqualTo(2);
-    assertThat(Files.readString(log)).contains("http.port").contains("PULSO_HTTP_PORT");
+    try {
+      assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("stopped on its own; log:%n%s", tail(log)).isTrue();
+      assertThat(server.exitValue()).isEqualTo(2);
+      assertThat(Files.readString(log)).contains("http.port").contains("PULSO_HTTP_PORT");
+    } finally {
+      server.destroyForcibly();
+    }
   }
 
   private static Process start(Map<String, String> env, Path log) throws IOException {
