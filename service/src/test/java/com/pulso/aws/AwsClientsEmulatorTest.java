@@ -1,9 +1,11 @@
 package com.pulso.aws;
 
+import static com.pulso.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.pulso.config.PulsoConfig;
+import com.pulso.testing.Await;
 import com.pulso.testing.TestServices;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -17,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,8 +43,6 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 class AwsClientsEmulatorTest {
 
   private static final int MIB = 1024 * 1024;
-  /** Liveness bound for waits, never an assertion on duration. */
-  private static final long WAIT_SECONDS = 120;
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private PulsoConfig config;
@@ -71,12 +69,8 @@ class AwsClientsEmulatorTest {
         .hasCauseInstanceOf(software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException.class);
 
     // The SDK publishes a call's metrics as the call completes, on its own thread: allow it to land.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-    while (timer("Kinesis", "DescribeStreamSummary", "success") == null
-        || timer("DynamoDB", "DescribeTable", "failure") == null) {
-      assertThat(System.nanoTime()).as("call metrics published").isLessThan(deadline);
-      Thread.sleep(20);
-    }
+    Await.waitUntil(() -> timer("Kinesis", "DescribeStreamSummary", "success") != null
+        && timer("DynamoDB", "DescribeTable", "failure") != null, Await.LIVENESS, "call metrics published");
     assertThat(timer("Kinesis", "DescribeStreamSummary", "success").count()).isPositive();
     assertThat(timer("DynamoDB", "DescribeTable", "failure").count()).isPositive();
   }
@@ -248,9 +242,5 @@ class AwsClientsEmulatorTest {
         aws.kinesisShards(), aws.dynamoDbTable(), bucket, aws.http());
     return new PulsoConfig(config.profile(), config.http(), config.businessZone(), config.cluster(), config.database(),
         config.source(), changed, config.devServices(), config.demo());
-  }
-
-  private static <T> T await(Future<T> future) throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
-    return future.toCompletionStage().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
   }
 }

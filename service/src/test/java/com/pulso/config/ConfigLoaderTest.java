@@ -3,6 +3,7 @@ package com.pulso.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.pulso.testing.TestServices;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
 
-  private static final Path CONF = Path.of(System.getProperty("pulso.home"), "conf");
+  private static final Path CONF = TestServices.home().resolve("conf");
 
   @Test
   void defaultsLoadForTheLocalProfile() {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.pulso.config.PulsoConfig;
 import com.pulso.devservices.EmbeddedDatabase;
-import com.pulso.testing.TestServices;
+import com.pulso.testing.TestPorts;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.sqlclient.Pool;
@@ -25,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PostgresTlsTest {
 
+  private static final int PORT = TestPorts.port(25439);
+
   @Test
   void verifyFullConnectsOverTlsWithBothClients(@TempDir Path dir) throws Exception {
     SelfSignedCertificate certificate = SelfSignedCertificate.create("localhost");
@@ -34,9 +36,8 @@ class PostgresTlsTest {
     Files.copy(Path.of(certificate.privateKeyPath()), key);
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
 
-    int port = TestServices.config().database().port() + 7;
-    try (EmbeddedDatabase database = EmbeddedDatabase.start(port, dir.resolve("pg"))) {
-      PulsoConfig.Database plain = new PulsoConfig.Database("localhost", port, "postgres", "postgres", "", 2,
+    try (EmbeddedDatabase database = EmbeddedDatabase.start(PORT, dir.resolve("pg"))) {
+      PulsoConfig.Database plain = new PulsoConfig.Database("localhost", PORT, "postgres", "postgres", "", 2,
           "disable", null);
       try (Connection c = Postgres.connect(plain)) {
         c.createStatement().execute("ALTER SYSTEM SET ssl_cert_file = '" + cert + "'");
@@ -44,7 +45,7 @@ class PostgresTlsTest {
         c.createStatement().execute("ALTER SYSTEM SET ssl = on");
         c.createStatement().execute("SELECT pg_reload_conf()");
       }
-      PulsoConfig.Database verified = new PulsoConfig.Database("localhost", port, "postgres", "postgres", "", 2,
+      PulsoConfig.Database verified = new PulsoConfig.Database("localhost", PORT, "postgres", "postgres", "", 2,
           "verify-full", cert);
 
       try (Connection c = Postgres.connect(verified);
@@ -55,7 +56,7 @@ class PostgresTlsTest {
 
       Path stranger = dir.resolve("other-ca.crt");
       Files.copy(Path.of(SelfSignedCertificate.create("localhost").certificatePath()), stranger);
-      PulsoConfig.Database untrusted = new PulsoConfig.Database("localhost", port, "postgres", "postgres", "", 2,
+      PulsoConfig.Database untrusted = new PulsoConfig.Database("localhost", PORT, "postgres", "postgres", "", 2,
           "verify-full", stranger);
       assertThatThrownBy(() -> Postgres.connect(untrusted)).as("a server the root certificate did not sign")
           .isInstanceOf(java.sql.SQLException.class);

@@ -19,12 +19,21 @@ import org.junit.jupiter.api.Test;
 class DemoDataTest {
 
   private static PulsoConfig config;
+  /**
+   * The business day when seeding began and when it ended: the seed takes "today" from the
+   * database's clock while it runs, so its day is one of these two (the same, unless midnight
+   * passed in the business zone meanwhile).
+   */
+  private static LocalDate seedStartDay;
+  private static LocalDate seedEndDay;
 
   @BeforeAll
   static void seedFreshDatabase() {
     config = FreshDatabase.create(TestServices.config(), true);
     Migrations.migrate(config);
+    seedStartDay = LocalDate.now(config.businessZone());
     DemoData.seed(config);
+    seedEndDay = LocalDate.now(config.businessZone());
   }
 
   @Test
@@ -60,7 +69,11 @@ class DemoDataTest {
     PulsoConfig.Source s = config.source();
     String zone = config.businessZone().getId();
     String localTime = "(" + s.saleTimeColumn() + " AT TIME ZONE '" + zone + "')";
-    LocalDate today = LocalDate.now(config.businessZone());
+    // The whole days of history, whichever of the two days the seed took as today: from
+    // historyDays before its latest possible today up to the day before its earliest.
+    int historyDays = config.demo().historyDays();
+    LocalDate firstDay = seedEndDay.minusDays(historyDays);
+    LocalDate lastDay = seedStartDay.minusDays(1);
     List<String> daysWithSales = new ArrayList<>();
     try (Connection conn = FreshDatabase.connect(config); Statement st = conn.createStatement();
          ResultSet rs = st.executeQuery("SELECT DISTINCT " + localTime + "::date::text FROM " + s.salesTable())) {
@@ -68,15 +81,16 @@ class DemoDataTest {
         daysWithSales.add(rs.getString(1));
       }
     }
-    for (int back = 1; back <= config.demo().historyDays(); back++) {
-      assertThat(daysWithSales).contains(today.minusDays(back).toString());
-    }
+    assertThat(firstDay.datesUntil(lastDay.plusDays(1)).map(LocalDate::toString).toList())
+        .hasSizeGreaterThanOrEqualTo(historyDays - 1)
+        .allSatisfy(day -> assertThat(daysWithSales).contains(day));
 
     long lunch = longOf("SELECT count(*) FROM " + s.salesTable() + " WHERE extract(hour FROM " + localTime + ") IN (12, 13)");
     long night = longOf("SELECT count(*) FROM " + s.salesTable() + " WHERE extract(hour FROM " + localTime + ") IN (2, 3)");
     assertThat(lunch).isGreaterThan(night * 3);
-    long perDay = longOf("SELECT count(*) / " + config.demo().historyDays() + " FROM " + s.salesTable()
-        + " WHERE " + localTime + " < '" + today + "'");
+    long wholeDays = firstDay.datesUntil(lastDay.plusDays(1)).count();
+    long perDay = longOf("SELECT count(*) / " + wholeDays + " FROM " + s.salesTable()
+        + " WHERE " + localTime + " >= '" + firstDay + "' AND " + localTime + " < '" + lastDay.plusDays(1) + "'");
     assertThat(perDay).isBetween(1_000L, 10_000L);
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.pulso.db.Postgres;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
+import com.pulso.testing.TestPorts;
 import com.pulso.testing.TestServices;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,6 +39,8 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DevServicesTest {
 
+  private static final int KINESIS_PORT = TestPorts.port(34567);
+
   @TempDir
   static Path dataDir;
 
@@ -48,10 +51,10 @@ class DevServicesTest {
   @BeforeAll
   static void start() {
     config = ConfigLoader.load(TestServices.home().resolve("conf"), Map.of(
-        ConfigLoader.envName("database.port"), "35432",
-        ConfigLoader.envName("aws.endpoints.kinesis"), "http://127.0.0.1:34567",
-        ConfigLoader.envName("aws.endpoints.dynamodb"), "http://127.0.0.1:34568",
-        ConfigLoader.envName("aws.endpoints.s3"), "http://127.0.0.1:34569",
+        ConfigLoader.envName("database.port"), Integer.toString(TestPorts.port(35432)),
+        ConfigLoader.envName("aws.endpoints.kinesis"), "http://127.0.0.1:" + KINESIS_PORT,
+        ConfigLoader.envName("aws.endpoints.dynamodb"), "http://127.0.0.1:" + TestPorts.port(34568),
+        ConfigLoader.envName("aws.endpoints.s3"), "http://127.0.0.1:" + TestPorts.port(34569),
         ConfigLoader.envName("devServices.dataDir"), dataDir.toString(),
         ConfigLoader.envName("devServices.emulatorsDir"), TestServices.home().resolve("dev").toString()));
     services = DevServices.start(config);
@@ -159,7 +162,7 @@ class DevServicesTest {
   private static List<String> commandsOfOurProcesses() {
     return ProcessHandle.allProcesses().filter(p -> LocalProcess.isRunning(p.pid()))
         .map(p -> p.info().commandLine().orElse(""))
-        .filter(command -> command.contains(dataDir.toString()) || command.contains("--kinesis-port 34567"))
+        .filter(command -> command.contains(dataDir.toString()) || command.contains("--kinesis-port " + KINESIS_PORT))
         .toList();
   }
 

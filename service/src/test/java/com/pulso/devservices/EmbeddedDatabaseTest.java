@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.pulso.db.Postgres;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
+import com.pulso.testing.TestPorts;
 import com.pulso.testing.TestServices;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedDatabaseTest {
 
-  private static final int PORT = 35434;
+  private static final int PORT = TestPorts.port(35434);
 
   @TempDir
   Path dataDir;

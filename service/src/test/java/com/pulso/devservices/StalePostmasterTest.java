@@ -2,6 +2,7 @@ package com.pulso.devservices;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.pulso.testing.TestPorts;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The quirk: a JVM killed with SIGKILL leaves its postmaster running; the next start must clear it. */
 class StalePostmasterTest {
 
-  private static final int PORT = 35433;
+  private static final int PORT = TestPorts.port(35433);
 
   @TempDir
   Path dataDir;
@@ -29,20 +31,40 @@ class StalePostmasterTest {
         Integer.toString(PORT), dataDir.toString())
         .redirectErrorStream(true)
         .start();
-    long orphan = readPostmasterPid(child);
+    long orphan = -1;
+    try {
+      orphan = readPostmasterPid(child);
 
-    child.destroyForcibly();
-    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(LocalProcess.isRunning(orphan)).as("postmaster %s outlives its killed JVM", orphan).isTrue();
+      child.destroyForcibly();
+      assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(LocalProcess.isRunning(orphan)).as("postmaster %s outlives its killed JVM", orphan).isTrue();
 
-    long restarted;
-    try (EmbeddedDatabase database = EmbeddedDatabase.start(PORT, dataDir)) {
-      restarted = database.postmasterPid();
-      assertThat(restarted).isNotEqualTo(orphan);
-      assertThat(LocalProcess.isRunning(orphan)).as("orphaned postmaster %s", orphan).isFalse();
-      assertThat(selectOne(database)).isEqualTo(1);
+      long restarted;
+      try (EmbeddedDatabase database = EmbeddedDatabase.start(PORT, dataDir)) {
+        restarted = database.postmasterPid();
+        assertThat(restarted).isNotEqualTo(orphan);
+        assertThat(LocalProcess.isRunning(orphan)).as("orphaned postmaster %s", orphan).isFalse();
+        assertThat(selectOne(database)).isEqualTo(1);
+      }
+      assertThat(LocalProcess.isRunning(restarted)).as("postmaster %s after close", restarted).isFalse();
+    } finally {
+      child.destroyForcibly();
+      stopIfStillOurs(orphan);
     }
-    assertThat(LocalProcess.isRunning(restarted)).as("postmaster %s after close", restarted).isFalse();
+  }
+
+  /**
+   * After a failure the orphan would hold the port until someone kills it. The pid is stopped only
+   * while it still names our data directory: once stopped, the pid may be given to another process.
+   */
+  private void stopIfStillOurs(long postmaster) {
+    if (postmaster <= 0) {
+      return;
+    }
+    ProcessHandle.of(postmaster)
+        .filter(p -> LocalProcess.isRunning(p.pid()))
+        .filter(p -> p.info().commandLine().map(command -> command.contains(dataDir.toString())).orElse(false))
+        .ifPresent(p -> LocalProcess.terminate(p, Duration.ofSeconds(10)));
   }
 
   /** Reads the child's output up to the pid line; the child's log lines come first. */

@@ -3,6 +3,9 @@ package com.pulso.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.pulso.config.PulsoConfig;
+import com.pulso.testing.Await;
+import com.pulso.testing.RunningProcesses;
+import com.pulso.testing.TestPorts;
 import com.pulso.testing.TestServices;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -31,9 +34,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServerProcessTest {
 
-  private static final Path HOME = Path.of(System.getProperty("pulso.home"));
-  private static final int HTTP_PORT = 28080;
-  private static final int DB_PORT = 26432;
+  private static final Path HOME = TestServices.home();
+  private static final int HTTP_PORT = TestPorts.port(28080);
+  private static final int AWS_PROFILE_HTTP_PORT = TestPorts.port(28081);
+  private static final int CLUSTER_PORT = TestPorts.port(25801);
+  private static final int AWS_PROFILE_CLUSTER_PORT = TestPorts.port(25802);
+  private static final int DB_PORT = TestPorts.port(26432);
+  private static final int KINESIS_PORT = TestPorts.port(26567);
+  private static final int DYNAMODB_PORT = TestPorts.port(26568);
+  private static final int S3_PORT = TestPorts.port(26569);
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   @Test
@@ -42,12 +51,12 @@ class ServerProcessTest {
     env.put("PULSO_PROFILE", "local");
     env.put("PULSO_SKIP_BUILD", "true");
     env.put("PULSO_HTTP_PORT", String.valueOf(HTTP_PORT));
-    env.put("PULSO_CLUSTER_PORT", "25801");
+    env.put("PULSO_CLUSTER_PORT", String.valueOf(CLUSTER_PORT));
     env.put("PULSO_CLUSTER_NAME", "pulso-server-test");
     env.put("PULSO_DATABASE_PORT", String.valueOf(DB_PORT));
-    env.put("PULSO_AWS_ENDPOINTS_KINESIS", "http://127.0.0.1:26567");
-    env.put("PULSO_AWS_ENDPOINTS_DYNAMODB", "http://127.0.0.1:26568");
-    env.put("PULSO_AWS_ENDPOINTS_S3", "http://127.0.0.1:26569");
+    env.put("PULSO_AWS_ENDPOINTS_KINESIS", "http://127.0.0.1:" + KINESIS_PORT);
+    env.put("PULSO_AWS_ENDPOINTS_DYNAMODB", "http://127.0.0.1:" + DYNAMODB_PORT);
+    env.put("PULSO_AWS_ENDPOINTS_S3", "http://127.0.0.1:" + S3_PORT);
     env.put("PULSO_DEV_SERVICES_DATA_DIR", dataDir.toString());
     env.put("PULSO_DEMO_CLIENTS", "500");
     env.put("PULSO_DEMO_HISTORY_DAYS", "2");
@@ -65,14 +74,17 @@ class ServerProcessTest {
       assertThat(metrics).contains("jvm_memory_used_bytes", "vertx_http_server", "pulso_eventloop_delay");
 
       long before = salesCount();
-      waitUntil(() -> salesCount() > before, 20, "demo sales flow into ventas");
+      Await.waitUntil(() -> salesCount() > before, Duration.ofSeconds(60), "demo sales flow into ventas");
 
       List<ProcessHandle> children = server.descendants().toList();
       assertThat(children).as("the emulators run as a child process").isNotEmpty();
       server.destroy(); // SIGTERM
       assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
       assertThat(server.exitValue()).as("exit code after SIGTERM; log:%n%s", tail(log)).isZero();
-      assertThat(children).noneMatch(ProcessHandle::isAlive);
+      // Orphans are reparented to PID 1, which reaps them when it gets to it: a zombie counts as gone.
+      Await.waitUntil(() -> children.stream().noneMatch(RunningProcesses::isRunning), Duration.ofSeconds(10),
+          () -> "no child of the server left running: " + children.stream().filter(RunningProcesses::isRunning)
+              .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList());
       assertThat(processesMentioning(dataDir.toString())).as("no postgres left on the data dir").isEmpty();
     } finally {
       server.destroyForcibly();
@@ -90,8 +102,8 @@ class ServerProcessTest {
     Map<String, String> env = new HashMap<>();
     env.put("PULSO_PROFILE", "aws");
     env.put("PULSO_SKIP_BUILD", "true");
-    env.put("PULSO_HTTP_PORT", String.valueOf(HTTP_PORT + 1));
-    env.put("PULSO_CLUSTER_PORT", "25802");
+    env.put("PULSO_HTTP_PORT", String.valueOf(AWS_PROFILE_HTTP_PORT));
+    env.put("PULSO_CLUSTER_PORT", String.valueOf(AWS_PROFILE_CLUSTER_PORT));
     env.put("PULSO_CLUSTER_NAME", "pulso-aws-profile-test");
     env.put("PULSO_DATABASE_HOST", "127.0.0.1");
     env.put("PULSO_DATABASE_PORT", String.valueOf(services.database().port()));
@@ -105,7 +117,7 @@ class ServerProcessTest {
     Path log = dir.resolve("server.log");
     Process server = start(env, log);
     try {
-      JsonObject ready = waitForReady(server, log, HTTP_PORT + 1);
+      JsonObject ready = waitForReady(server, log, AWS_PROFILE_HTTP_PORT);
       assertThat(ready.getString("status")).isEqualTo("UP");
       server.destroy();
       assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -123,9 +135,13 @@ class ServerProcessTest {
   void invalidConfigurationStopsTheStartNamingTheKey(@TempDir Path dir) throws Exception {
     Path log = dir.resolve("server.log");
     Process server = start(Map.of("PULSO_SKIP_BUILD", "true", "PULSO_HTTP_PORT", "not-a-port"), log);
-    assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(server.exitValue()).isEqualTo(2);
-    assertThat(Files.readString(log)).contains("http.port").contains("PULSO_HTTP_PORT");
+    try {
+      assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("stopped on its own; log:%n%s", tail(log)).isTrue();
+      assertThat(server.exitValue()).isEqualTo(2);
+      assertThat(Files.readString(log)).contains("http.port").contains("PULSO_HTTP_PORT");
+    } finally {
+      server.destroyForcibly();
+    }
   }
 
   private static Process start(Map<String, String> env, Path log) throws IOException {
@@ -172,17 +188,8 @@ class ServerProcessTest {
 
   private static List<ProcessHandle> processesMentioning(String text) {
     return ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().map(cmd -> cmd.contains(text)).orElse(false))
+        .filter(p -> RunningProcesses.isRunning(p) && p.info().commandLine().map(cmd -> cmd.contains(text)).orElse(false))
         .toList();
-  }
-
-  private static void waitUntil(java.util.function.BooleanSupplier condition, int seconds, String what)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-      Thread.sleep(200);
-    }
   }
 
   private static String tail(Path log) {

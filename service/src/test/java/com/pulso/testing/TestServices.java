@@ -15,16 +15,30 @@ public final class TestServices {
 
   // Started once per test JVM on purpose: each test class paying PostgreSQL's and node's start would triple the build.
   private static PulsoConfig config;
+  // A failed start is remembered: every later test class retrying it would cost a minute or more each.
+  private static Throwable startFailure;
 
   private TestServices() {}
 
-  /** The local-profile configuration on the test ports; dev services run once this returns. */
+  /**
+   * The local-profile configuration on the test ports; dev services run once this returns. If they
+   * failed to start, this and every later call throw, with the first failure as the cause.
+   */
   public static synchronized PulsoConfig config() {
+    if (startFailure != null) {
+      throw new IllegalStateException("the test services failed to start earlier in this JVM (see the cause);"
+          + " fix that first: later tests needing them fail without retrying", startFailure);
+    }
     if (config == null) {
-      PulsoConfig loaded = ConfigLoader.load(home().resolve("conf"), env());
-      DevServices services = DevServices.start(loaded);
-      Runtime.getRuntime().addShutdownHook(new Thread(services::close, "pulso-test-services-stop"));
-      config = loaded;
+      try {
+        PulsoConfig loaded = ConfigLoader.load(home().resolve("conf"), env());
+        DevServices services = DevServices.start(loaded);
+        Runtime.getRuntime().addShutdownHook(new Thread(services::close, "pulso-test-services-stop"));
+        config = loaded;
+      } catch (RuntimeException | Error e) {
+        startFailure = e;
+        throw e;
+      }
     }
     return config;
   }
@@ -34,21 +48,13 @@ public final class TestServices {
     Path home = home();
     return Map.of(
         ConfigLoader.PROFILE_ENV, "local",
-        ConfigLoader.envName("database.port"), Integer.toString(port(25432)),
-        ConfigLoader.envName("aws.endpoints.kinesis"), "http://127.0.0.1:" + port(24567),
-        ConfigLoader.envName("aws.endpoints.dynamodb"), "http://127.0.0.1:" + port(24568),
-        ConfigLoader.envName("aws.endpoints.s3"), "http://127.0.0.1:" + port(24569),
+        ConfigLoader.envName("database.port"), Integer.toString(TestPorts.port(25432)),
+        ConfigLoader.envName("aws.endpoints.kinesis"), "http://127.0.0.1:" + TestPorts.port(24567),
+        ConfigLoader.envName("aws.endpoints.dynamodb"), "http://127.0.0.1:" + TestPorts.port(24568),
+        ConfigLoader.envName("aws.endpoints.s3"), "http://127.0.0.1:" + TestPorts.port(24569),
         ConfigLoader.envName("devServices.dataDir"), home.resolve("service/target/test-services").toString(),
         ConfigLoader.envName("devServices.emulatorsDir"), home.resolve("dev").toString(),
         ConfigLoader.envName("demo.enabled"), "false");
-  }
-
-  /**
-   * A test port, moved by {@code -Dpulso.test.portOffset=N} (Maven passes it on to the tests) when
-   * two checkouts run their tests on one machine at the same time.
-   */
-  private static int port(int base) {
-    return base + Integer.getInteger("pulso.test.portOffset", 0);
   }
 
   /** The repository root: Maven sets {@code pulso.home}; from an IDE, the nearest directory up holding conf/. */
