@@ -140,7 +140,7 @@ public final class Main {
         new DeploymentOptions().setInstances(options.getEventLoopPoolSize()));
     if (config.demo().enabled() && config.demo().rate() > 0) {
       // One generator for the whole cluster: the configured rate is the shops' rate, not per member.
-      deploy(() -> new ClusterSingleton("demo-sales", () -> new DemoSalesVerticle(config, pool), new DeploymentOptions()),
+      deploy(() -> new ClusterSingleton("demo-sales", () -> new DemoSalesVerticle(config, pool, metrics.registry()), new DeploymentOptions()),
           new DeploymentOptions());
     }
     // Last in, so first out: HTTP stops (and drains) before what answers it.

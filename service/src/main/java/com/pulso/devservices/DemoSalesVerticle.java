@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -34,6 +33,7 @@ public final class DemoSalesVerticle extends VerticleBase {
 
   private final DemoDataSql sql;
   private final Pool pool;
+  private final MeterRegistry registry;
   private final int rate;
   private final int changeOneIn;
   private final SplittableRandom random = new SplittableRandom();
@@ -47,19 +47,21 @@ public final class DemoSalesVerticle extends VerticleBase {
   private long timerId = -1;
   /** Sales owed, in 1/TICKS_PER_SECOND of a sale: each tick adds the rate, a batch pays the whole sales. */
   private int owed;
-  private boolean inserting;
+  /** The batch under way, if any: stop() lets it finish so every committed sale is counted. */
+  private Future<?> inFlight;
   private int failedTicks;
   private Counter insertedMeter;
 
   /** Live sales at {@code config.demo().rate()} per second; about one change in 200 sales. */
-  public DemoSalesVerticle(PulsoConfig config, Pool pool) {
-    this(config, pool, 200);
+  public DemoSalesVerticle(PulsoConfig config, Pool pool, MeterRegistry registry) {
+    this(config, pool, registry, 200);
   }
 
   /** With {@code changeOneIn} sales per correction or void, on average. */
-  DemoSalesVerticle(PulsoConfig config, Pool pool, int changeOneIn) {
+  DemoSalesVerticle(PulsoConfig config, Pool pool, MeterRegistry registry, int changeOneIn) {
     this.sql = new DemoDataSql(config.source());
     this.pool = pool;
+    this.registry = registry;
     this.rate = config.demo().rate();
     this.changeOneIn = changeOneIn;
   }
@@ -69,11 +71,8 @@ public final class DemoSalesVerticle extends VerticleBase {
     if (rate == 0) {
       return Future.succeededFuture();
     }
-    MeterRegistry registry = BackendRegistries.getDefaultNow();
-    if (registry != null) {
-      insertedMeter = Counter.builder("pulso.demo.sales.inserted").description("Demo sales inserted into the source")
-          .register(registry);
-    }
+    insertedMeter = Counter.builder("pulso.demo.sales.inserted").description("Demo sales inserted into the source")
+        .register(registry);
     Future<List<Long>> sampledClients = pool.preparedQuery(sql.sampleClients).execute(Tuple.of(CLIENT_SAMPLE))
         .map(rows -> column(rows, row -> row.getLong(0)));
     Future<List<String>> productCodes = pool.query(DemoDataSql.PRODUCT_CODES).execute()
@@ -95,7 +94,7 @@ public final class DemoSalesVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timerId);
-    return Future.succeededFuture();
+    return inFlight == null ? Future.succeededFuture() : inFlight.transform(done -> Future.succeededFuture());
   }
 
   /** Sales inserted since the start. */
@@ -118,7 +117,7 @@ public final class DemoSalesVerticle extends VerticleBase {
     // restarting database gets no unbounded burst afterwards.
     owed = Math.min(owed + rate, rate * TICKS_PER_SECOND);
     int count = owed / TICKS_PER_SECOND;
-    if (inserting || count == 0) {
+    if (inFlight != null || count == 0) {
       return;
     }
     owed -= count * TICKS_PER_SECOND;
@@ -132,20 +131,18 @@ public final class DemoSalesVerticle extends VerticleBase {
         changes++;
       }
     }
-    inserting = true;
     Future<?> batch = pool.preparedQuery(sql.insertSales)
         .execute(Tuple.tuple().addArrayOfLong(saleClients).addArrayOfString(saleProducts))
         .onSuccess(rows -> {
           inserted.addAndGet(rows.rowCount());
-          if (insertedMeter != null) {
-            insertedMeter.increment(rows.rowCount());
-          }
+          insertedMeter.increment(rows.rowCount());
         });
     for (int i = 0; i < changes; i++) {
       batch = batch.compose(done -> changeRecentSale());
     }
+    inFlight = batch; // before onComplete: a batch that fails at once completes inside it
     batch.onComplete(done -> {
-      inserting = false;
+      inFlight = null;
       if (done.succeeded() && failedTicks > 0) {
         LOG.info("Demo sales resumed after {} failed batches", failedTicks);
         failedTicks = 0;

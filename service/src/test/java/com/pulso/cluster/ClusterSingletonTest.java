@@ -1,5 +1,7 @@
 package com.pulso.cluster;
 
+import static com.pulso.testing.Await.await;
+import static com.pulso.testing.Await.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.pulso.config.PulsoConfig;
@@ -10,17 +12,18 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Three clustered members in one JVM, each hosting the same singleton. */
 class ClusterSingletonTest {
 
+  /** The acceptance bound of the cluster facility: another member takes over within 10 s. */
+  private static final Duration TAKE_OVER = Duration.ofSeconds(10);
   private static final String RUNNING = "test.singleton.running";
   private static final String OVERLAPS = "test.singleton.overlaps";
 
@@ -42,7 +45,7 @@ class ClusterSingletonTest {
   void singletonRunsOnExactlyOneMemberAndMovesWhenItLeaves() throws Exception {
     startThreeMembers();
 
-    waitUntil(() -> runningHere() == 1, 10);
+    waitUntil(() -> runningHere() == 1, TAKE_OVER, "exactly one member runs the singleton");
     int first = singletons.indexOf(singletons.stream().filter(ClusterSingleton::isRunningHere).findFirst().orElseThrow());
     assertThat(first).as("the oldest member runs it").isZero();
     assertThat(counter(members.get(1), RUNNING)).isEqualTo(1);
@@ -51,8 +54,7 @@ class ClusterSingletonTest {
     singletons.remove(first);
     await(leaving.close());
 
-    // The acceptance bound of the cluster facility: another member takes over within 10 s.
-    waitUntil(() -> runningHere() == 1, 10);
+    waitUntil(() -> runningHere() == 1, TAKE_OVER, "exactly one member runs the singleton");
     assertThat(counter(members.get(0), RUNNING)).isEqualTo(1);
     assertThat(counter(members.get(0), OVERLAPS)).as("never on two members at once").isZero();
   }
@@ -60,14 +62,15 @@ class ClusterSingletonTest {
   @Test
   void singletonMovesWhenItsMemberDies() throws Exception {
     startThreeMembers();
-    waitUntil(() -> runningHere() == 1, 10);
+    waitUntil(() -> runningHere() == 1, TAKE_OVER, "exactly one member runs the singleton");
     assertThat(singletons.get(0).isRunningHere()).isTrue();
 
     // No goodbye: the member's Hazelcast is killed, as when its process crashes.
     ClusterSetup.hazelcast(members.get(0)).getLifecycleService().terminate();
 
-    waitUntil(() -> singletons.get(1).isRunningHere() || singletons.get(2).isRunningHere(), 10);
-    waitUntil(() -> !singletons.get(0).isRunningHere(), 10);
+    waitUntil(() -> singletons.get(1).isRunningHere() || singletons.get(2).isRunningHere(), TAKE_OVER,
+        "a surviving member runs the singleton");
+    waitUntil(() -> !singletons.get(0).isRunningHere(), TAKE_OVER, "the dead member's copy stood down");
     assertThat(singletons.subList(1, 3).stream().filter(ClusterSingleton::isRunningHere)).hasSize(1);
   }
 
@@ -120,15 +123,4 @@ class ClusterSingletonTest {
     return new PulsoConfig.Cluster("pulso-test-" + UUID.randomUUID(), "127.0.0.1", 0, addresses, "", 1, 5);
   }
 
-  private static void waitUntil(BooleanSupplier condition, int seconds) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("condition within %d s", seconds).isLessThan(deadline);
-      Thread.sleep(50);
-    }
-  }
-
-  static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-  }
 }

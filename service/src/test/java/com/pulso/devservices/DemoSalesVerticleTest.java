@@ -7,6 +7,7 @@ import com.pulso.db.FreshDatabase;
 import com.pulso.db.Migrations;
 import com.pulso.testing.Await;
 import com.pulso.testing.TestServices;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -57,7 +58,7 @@ class DemoSalesVerticleTest {
   @Test
   void insertsLiveSalesOfExistingClientsAndProducts(Vertx vertx) throws Exception {
     long salesBefore = sales();
-    DemoSalesVerticle verticle = new DemoSalesVerticle(seeded, pool);
+    DemoSalesVerticle verticle = new DemoSalesVerticle(seeded, pool, new SimpleMeterRegistry());
 
     String id = deploy(vertx, verticle);
     // Many batches (2 s worth at 50 per second), however long a loaded machine takes for them.
@@ -74,7 +75,7 @@ class DemoSalesVerticleTest {
   @Test
   void correctsAndVoidsRecentSales(Vertx vertx) throws Exception {
     long salesBefore = sales();
-    DemoSalesVerticle verticle = new DemoSalesVerticle(seeded, pool, 1);
+    DemoSalesVerticle verticle = new DemoSalesVerticle(seeded, pool, new SimpleMeterRegistry(), 1);
 
     String id = deploy(vertx, verticle);
     Await.waitUntil(() -> verticle.correctedSales() > 0 && verticle.voidedSales() > 0, WAIT,
@@ -87,7 +88,7 @@ class DemoSalesVerticleTest {
   @Test
   void keepsInsertingAfterTheDatabaseRefusesABatch(Vertx vertx) throws Exception {
     PulsoConfig.Source s = seeded.source();
-    DemoSalesVerticle verticle = new DemoSalesVerticle(seeded, pool);
+    DemoSalesVerticle verticle = new DemoSalesVerticle(seeded, pool, new SimpleMeterRegistry());
     String id = deploy(vertx, verticle);
     Await.waitUntil(() -> verticle.insertedSales() > 0, WAIT, "a demo sale inserted");
 
@@ -103,7 +104,7 @@ class DemoSalesVerticleTest {
   @Test
   void rateZeroInsertsNothing(Vertx vertx) throws Exception {
     long salesBefore = sales();
-    DemoSalesVerticle verticle = new DemoSalesVerticle(withDemo(seeded, 0, 500, 1), pool);
+    DemoSalesVerticle verticle = new DemoSalesVerticle(withDemo(seeded, 0, 500, 1), pool, new SimpleMeterRegistry());
 
     String id = deploy(vertx, verticle);
     sleep(vertx, 500);
