@@ -47,20 +47,7 @@ class ServerProcessTest {
 
   @Test
   void serverStartsReadyServesMetricsAndStopsCleanlyOnSigterm(@TempDir Path dataDir) throws Exception {
-    Map<String, String> env = new HashMap<>();
-    env.put("PULSO_PROFILE", "local");
-    env.put("PULSO_SKIP_BUILD", "true");
-    env.put("PULSO_HTTP_PORT", String.valueOf(HTTP_PORT));
-    env.put("PULSO_CLUSTER_PORT", String.valueOf(CLUSTER_PORT));
-    env.put("PULSO_CLUSTER_NAME", "pulso-server-test");
-    env.put("PULSO_DATABASE_PORT", String.valueOf(DB_PORT));
-    env.put("PULSO_AWS_ENDPOINTS_KINESIS", "http://127.0.0.1:" + KINESIS_PORT);
-    env.put("PULSO_AWS_ENDPOINTS_DYNAMODB", "http://127.0.0.1:" + DYNAMODB_PORT);
-    env.put("PULSO_AWS_ENDPOINTS_S3", "http://127.0.0.1:" + S3_PORT);
-    env.put("PULSO_DEV_SERVICES_DATA_DIR", dataDir.toString());
-    env.put("PULSO_DEMO_CLIENTS", "500");
-    env.put("PULSO_DEMO_HISTORY_DAYS", "2");
-    env.put("PULSO_DEMO_RATE", "20");
+    Map<String, String> env = localEnv(dataDir);
     Path log = dataDir.resolve("server.log");
     Process server = start(env, log);
     try {
@@ -89,6 +76,44 @@ class ServerProcessTest {
     } finally {
       server.destroyForcibly();
     }
+  }
+
+  @Test
+  void sigtermDuringStartStopsWhatWasStartedAndExitsZero(@TempDir Path dataDir) throws Exception {
+    Path log = dataDir.resolve("server.log");
+    Process server = start(localEnv(dataDir), log);
+    try {
+      Await.waitUntil(() -> tail(log).contains("Pulso starting"), Duration.ofSeconds(60), "the server begins to start");
+      server.destroy(); // SIGTERM while the dev services come up
+      assertThat(server.waitFor(120, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
+      assertThat(server.exitValue()).as("exit code after SIGTERM; log:%n%s", tail(log)).isZero();
+      Await.waitUntil(() -> processesMentioning(dataDir.toString()).isEmpty()
+              && processesMentioning("--kinesis-port " + KINESIS_PORT).isEmpty(), Duration.ofSeconds(10),
+          () -> "no postgres or emulator left: " + processesMentioning(dataDir.toString())
+              + processesMentioning("--kinesis-port " + KINESIS_PORT));
+      assertThat(tail(log)).doesNotContain("Pulso ready");
+    } finally {
+      server.destroyForcibly();
+    }
+  }
+
+  /** The local profile on this test's own ports and data directory, with a small demo. */
+  private static Map<String, String> localEnv(Path dataDir) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PULSO_PROFILE", "local");
+    env.put("PULSO_SKIP_BUILD", "true");
+    env.put("PULSO_HTTP_PORT", String.valueOf(HTTP_PORT));
+    env.put("PULSO_CLUSTER_PORT", String.valueOf(CLUSTER_PORT));
+    env.put("PULSO_CLUSTER_NAME", "pulso-server-test");
+    env.put("PULSO_DATABASE_PORT", String.valueOf(DB_PORT));
+    env.put("PULSO_AWS_ENDPOINTS_KINESIS", "http://127.0.0.1:" + KINESIS_PORT);
+    env.put("PULSO_AWS_ENDPOINTS_DYNAMODB", "http://127.0.0.1:" + DYNAMODB_PORT);
+    env.put("PULSO_AWS_ENDPOINTS_S3", "http://127.0.0.1:" + S3_PORT);
+    env.put("PULSO_DEV_SERVICES_DATA_DIR", dataDir.toString());
+    env.put("PULSO_DEMO_CLIENTS", "500");
+    env.put("PULSO_DEMO_HISTORY_DAYS", "2");
+    env.put("PULSO_DEMO_RATE", "20");
+    return env;
   }
 
   /**
