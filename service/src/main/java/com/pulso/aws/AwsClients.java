@@ -1,14 +1,13 @@
 package com.pulso.aws;
 
+import com.pulso.config.Loopback;
 import com.pulso.config.PulsoConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -39,8 +38,9 @@ import software.amazon.awssdk.services.sns.SnsAsyncClient;
 /**
  * The AWS clients of one Pulso member, all on one shared {@link VertxSdkHttpClient}, and the way back
  * from an SDK future to the caller's Vert.x context ({@link #call}). An endpoint on a loopback host is
- * an emulator: it alone gets dummy credentials and the emulator-only protocol settings. Real endpoints
- * use the default credentials chain (IRSA on EKS). Closing this closes every client it built.
+ * an emulator ({@link Loopback}): it alone gets dummy credentials and the emulator-only protocol
+ * settings. Real endpoints use the default credentials chain (IRSA on EKS). Closing this closes every
+ * client it built.
  */
 public final class AwsClients implements AutoCloseable {
 
@@ -122,24 +122,9 @@ public final class AwsClients implements AutoCloseable {
     return promise.future();
   }
 
-  /** An endpoint is an emulator iff its host is loopback: 127.0.0.0/8, localhost or ::1. */
+  /** An endpoint is an emulator iff its host is loopback by {@link Loopback#isLoopback}. */
   public static boolean isEmulator(URI endpoint) {
-    if (endpoint == null || endpoint.getHost() == null) {
-      return false;
-    }
-    String host = endpoint.getHost();
-    if (host.equalsIgnoreCase("localhost")) {
-      return true;
-    }
-    boolean ipLiteral = host.matches("[0-9.]+") || host.contains(":");
-    if (!ipLiteral) {
-      return false; // a name other than localhost is never resolved here, so never an emulator
-    }
-    try {
-      return InetAddress.getByName(host).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
-    }
+    return endpoint != null && Loopback.isLoopback(endpoint.getHost());
   }
 
   /** Closes the SDK clients, then the shared HTTP client and scheduler they do not own. */

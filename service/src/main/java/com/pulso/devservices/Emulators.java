@@ -1,5 +1,6 @@
 package com.pulso.devservices;
 
+import com.pulso.config.Loopback;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Kinesis (kinesalite) and DynamoDB (dynalite) emulators: one node child process running
- * {@code emulators.js}, bound to 127.0.0.1. Its stdin stays an open pipe: the launcher exits when
- * it closes, so the child dies with this JVM even when the JVM is killed.
+ * {@code emulators.js}, bound to {@link Loopback#ADDRESS}. Its stdin stays an open pipe: the launcher
+ * exits when it closes, so the child dies with this JVM even when the JVM is killed.
  */
 public final class Emulators implements AutoCloseable {
 
@@ -92,11 +93,11 @@ public final class Emulators implements AutoCloseable {
   }
 
   public URI kinesisEndpoint() {
-    return URI.create("http://" + EmbeddedDatabase.HOST + ":" + kinesisPort);
+    return URI.create("http://" + Loopback.ADDRESS + ":" + kinesisPort);
   }
 
   public URI dynamoDbEndpoint() {
-    return URI.create("http://" + EmbeddedDatabase.HOST + ":" + dynamoDbPort);
+    return URI.create("http://" + Loopback.ADDRESS + ":" + dynamoDbPort);
   }
 
   /** The node process. */
