@@ -44,9 +44,14 @@ import software.amazon.awssdk.services.sns.SnsAsyncClient;
  */
 public final class AwsClients implements AutoCloseable {
 
-  /** Credentials the emulators accept; never sent to a non-loopback endpoint. */
-  static final AwsCredentialsProvider EMULATOR_CREDENTIALS =
-      StaticCredentialsProvider.create(AwsBasicCredentials.create("pulso-local", "pulso-local"));
+  /**
+   * The dummy credentials of the emulators: the clients sign with them, the local S3 checks them.
+   * Never sent to a non-loopback endpoint.
+   */
+  public static final AwsBasicCredentials EMULATOR_CREDENTIALS = AwsBasicCredentials.create("pulso-local", "pulso-local");
+
+  private static final AwsCredentialsProvider EMULATOR_CREDENTIALS_PROVIDER =
+      StaticCredentialsProvider.create(EMULATOR_CREDENTIALS);
 
   private static final Object CBOR_SETTING_LOCK = new Object();
 
@@ -179,7 +184,7 @@ public final class AwsClients implements AutoCloseable {
   private <B extends AwsClientBuilder<B, ?> & SdkAsyncClientBuilder<B, ?>> B configure(B builder, URI endpoint) {
     PulsoConfig.AwsHttp limits = config.http();
     builder.region(Region.of(config.region()))
-        .credentialsProvider(isEmulator(endpoint) ? EMULATOR_CREDENTIALS : awsCredentials)
+        .credentialsProvider(isEmulator(endpoint) ? EMULATOR_CREDENTIALS_PROVIDER : awsCredentials)
         .httpClient(http) // a built client: the SDK leaves closing it to us
         .asyncConfiguration(async -> async
             // The SDK would hop to its own executor; our call() hops to the caller's context anyway.

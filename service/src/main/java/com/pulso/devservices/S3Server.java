@@ -1,5 +1,6 @@
 package com.pulso.devservices;
 
+import com.pulso.aws.AwsClients;
 import com.pulso.config.Loopback;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,13 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * S3 inside this JVM: s3proxy on {@link Loopback#ADDRESS} over jclouds' filesystem blob store, so
- * buckets are directories and objects files under the storage directory (kept across restarts).
+ * buckets are directories and objects files under the storage directory (kept across restarts). It
+ * checks V2 or V4 signatures made with {@link AwsClients#EMULATOR_CREDENTIALS}.
  */
 public final class S3Server implements AutoCloseable {
-
-  /** The dummy credentials the local profile signs S3 requests with (s3proxy checks V2 or V4 signatures). */
-  public static final String ACCESS_KEY_ID = "pulso-local";
-  public static final String SECRET_ACCESS_KEY = "pulso-local";
 
   private static final Logger LOG = LoggerFactory.getLogger(S3Server.class);
 
@@ -59,7 +57,8 @@ public final class S3Server implements AutoCloseable {
     S3Proxy proxy = S3Proxy.builder()
         .blobStore(blobStore.getBlobStore())
         .endpoint(URI.create("http://" + Loopback.ADDRESS + ":" + port))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, AwsClients.EMULATOR_CREDENTIALS.accessKeyId(),
+            AwsClients.EMULATOR_CREDENTIALS.secretAccessKey())
         // The SDK v2 sends headers s3proxy does not know (checksums, SDK metadata): refusing them breaks every call.
         .ignoreUnknownHeaders(true)
         .build();
