@@ -23,6 +23,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkSystemSetting;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.builder.SdkAsyncClientBuilder;
@@ -39,8 +40,8 @@ import software.amazon.awssdk.services.sns.SnsAsyncClient;
  * The AWS clients of one Pulso member, all on one shared {@link VertxSdkHttpClient}, and the way back
  * from an SDK future to the caller's Vert.x context ({@link #call}). An endpoint on a loopback host is
  * an emulator ({@link Loopback}): it alone gets dummy credentials and the emulator-only protocol
- * settings. Real endpoints use the default credentials chain (IRSA on EKS). Closing this closes every
- * client it built.
+ * settings. Real endpoints use the default credentials chain (IRSA on EKS), refreshed in the
+ * background once {@link #resolveCredentials()} has fetched them. Closing this closes every client it built.
  */
 public final class AwsClients implements AutoCloseable {
 
@@ -73,7 +74,9 @@ public final class AwsClients implements AutoCloseable {
     this.callMetrics = new AwsCallMetrics(registry);
     this.http = new VertxSdkHttpClient(vertx, this.config.http());
     this.sdkScheduler = Executors.newScheduledThreadPool(1, daemonThreads("pulso-aws-sdk-scheduler-"));
-    this.awsCredentials = DefaultCredentialsProvider.builder().build();
+    // Refreshes happen on an SDK thread ahead of expiry, never on the event loop that makes a call;
+    // the first fetch is resolveCredentials()'s, at start.
+    this.awsCredentials = DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(true).build();
     this.kinesis = buildKinesis();
     this.dynamoDb = configure(DynamoDbAsyncClient.builder(), this.config.dynamoDbEndpoint()).build();
     this.s3 = buildS3();
@@ -125,6 +128,26 @@ public final class AwsClients implements AutoCloseable {
       }
     }));
     return promise.future();
+  }
+
+  /**
+   * Fetches the AWS credentials of the real (non-emulator) Kinesis, DynamoDB and S3 endpoints, which
+   * every member calls, and does nothing when all three are emulators. Blocking (on EKS an STS
+   * web-identity call, or IMDS): call it once at start, off the event loop, before the first AWS call;
+   * later refreshes run in the background.
+   *
+   * @throws IllegalStateException when the default credentials chain finds no credentials
+   */
+  public void resolveCredentials() {
+    if (isEmulator(config.kinesisEndpoint()) && isEmulator(config.dynamoDbEndpoint()) && isEmulator(config.s3Endpoint())) {
+      return;
+    }
+    try {
+      awsCredentials.resolveCredentials();
+    } catch (SdkClientException e) {
+      throw new IllegalStateException("no AWS credentials for region " + config.region() + " (default chain: environment,"
+          + " system properties, web identity token (IRSA), profile, container, instance metadata): " + e.getMessage(), e);
+    }
   }
 
   /** An endpoint is an emulator iff its host is loopback by {@link Loopback#isLoopback}. */
