@@ -8,6 +8,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -155,17 +157,26 @@ public final class AwsClients implements AutoCloseable {
     return endpoint != null && Loopback.isLoopback(endpoint.getHost());
   }
 
-  /** Closes the SDK clients, then the shared HTTP client and scheduler they do not own. */
+  /**
+   * Closes the SDK clients, then the shared HTTP client, scheduler and credentials they do not own.
+   * Every one is closed even when another fails; the first failure is thrown, the others suppressed in it.
+   */
   @Override
   public void close() {
-    kinesis.close();
-    dynamoDb.close();
-    s3.close();
-    glue.close();
-    sns.close();
-    http.close();
+    List<RuntimeException> failures = new ArrayList<>();
+    for (AutoCloseable resource : List.<AutoCloseable>of(kinesis, dynamoDb, s3, glue, sns, http, awsCredentials)) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        failures.add(e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getMessage(), e));
+      }
+    }
     sdkScheduler.shutdownNow();
-    awsCredentials.close();
+    if (!failures.isEmpty()) {
+      RuntimeException first = failures.get(0);
+      failures.subList(1, failures.size()).forEach(first::addSuppressed);
+      throw first;
+    }
   }
 
   private KinesisAsyncClient buildKinesis() {
