@@ -10,12 +10,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -181,13 +181,14 @@ public final class AwsClients implements AutoCloseable {
 
   private KinesisAsyncClient buildKinesis() {
     URI endpoint = config.kinesisEndpoint();
-    if (!isEmulator(endpoint)) {
-      return configure(KinesisAsyncClient.builder(), endpoint).build();
-    }
     // kinesalite speaks JSON, not CBOR, and the SDK has no per-client switch: the Kinesis protocol
     // factory reads the JVM-wide setting aws.cborEnabled once, while the client is built. So the
-    // property is set only around building a client for an emulator endpoint, then restored.
+    // property is set only around building a client for an emulator endpoint, then restored; every
+    // Kinesis client is built under the lock, so a real endpoint's never sees it switched off.
     synchronized (CBOR_SETTING_LOCK) {
+      if (!isEmulator(endpoint)) {
+        return configure(KinesisAsyncClient.builder(), endpoint).build();
+      }
       String property = SdkSystemSetting.CBOR_ENABLED.property();
       String previous = System.getProperty(property);
       System.setProperty(property, "false");
@@ -247,7 +248,7 @@ public final class AwsClients implements AutoCloseable {
     return cause;
   }
 
-  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+  private static ThreadFactory daemonThreads(String prefix) {
     AtomicInteger count = new AtomicInteger();
     return task -> {
       Thread thread = new Thread(task, prefix + count.incrementAndGet());
