@@ -12,8 +12,10 @@ import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+import software.amazon.awssdk.services.kinesis.model.KinesisException;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
@@ -57,9 +59,7 @@ public final class AwsResources {
             .streamName(config.kinesisStream())
             .shardCount(config.kinesisShards())))
         .<Void>mapEmpty()
-        .recover(error -> error instanceof software.amazon.awssdk.services.kinesis.model.ResourceInUseException
-            ? Future.succeededFuture()
-            : Future.failedFuture(error))
+        .recover(error -> streamExists(error) ? Future.succeededFuture() : Future.failedFuture(error))
         .compose(v -> awaitActive(resource, this::streamActive))
         .recover(error -> Future.failedFuture(failure(resource, "could not be created", error)));
   }
@@ -68,9 +68,7 @@ public final class AwsResources {
     String resource = tableName();
     return createTable(BillingMode.PAY_PER_REQUEST)
         .recover(error -> refusesOnDemandBilling(error) ? createTable(BillingMode.PROVISIONED) : Future.failedFuture(error))
-        .recover(error -> error instanceof software.amazon.awssdk.services.dynamodb.model.ResourceInUseException
-            ? Future.succeededFuture()
-            : Future.failedFuture(error))
+        .recover(error -> error instanceof ResourceInUseException ? Future.succeededFuture() : Future.failedFuture(error))
         .compose(v -> awaitActive(resource, this::tableActive))
         .recover(error -> Future.failedFuture(failure(resource, "could not be created", error)));
   }
@@ -152,6 +150,16 @@ public final class AwsResources {
       }
       return vertx.timer(POLL_MILLIS).compose(v -> pollUntilActive(resource, isActive, deadlineNanos));
     });
+  }
+
+  /**
+   * CreateStream's "already exists". Kinesis and DynamoDB both name theirs ResourceInUseException, and
+   * the DynamoDB one is imported, so Kinesis's is matched by its error code.
+   */
+  private static boolean streamExists(Throwable error) {
+    return error instanceof KinesisException e
+        && e.awsErrorDetails() != null
+        && "ResourceInUseException".equals(e.awsErrorDetails().errorCode());
   }
 
   /** An emulator without on-demand billing; real DynamoDB always has it. */
