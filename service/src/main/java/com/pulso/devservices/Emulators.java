@@ -5,6 +5,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -220,24 +221,15 @@ public final class Emulators implements AutoCloseable {
     return Files.getLastModifiedTime(file);
   }
 
+  /** The launcher exits when its stdin closes; SIGTERM, then SIGKILL, if it does not. */
   private static void stop(Process node) {
-    try {
-      node.getOutputStream().close();
-      if (node.waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        return;
+    LocalProcess.stop(node.toHandle(), "the emulators' node", () -> {
+      try {
+        node.getOutputStream().close();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-      LOG.warn("Emulators (node pid {}) still run {} s after their stdin closed: terminating them",
-          node.pid(), STOP_WAIT.toSeconds());
-      node.destroy();
-      if (!node.waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        node.destroyForcibly().waitFor();
-      }
-    } catch (IOException e) {
-      node.destroyForcibly();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      node.destroyForcibly();
-    }
+    }, STOP_WAIT);
   }
 
   private static Thread forward(InputStream stream, String name, Consumer<String> lines) {
