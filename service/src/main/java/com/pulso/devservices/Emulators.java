@@ -41,7 +41,7 @@ public final class Emulators implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration STOP_WAIT = Duration.ofSeconds(5);
-  private static final int STDERR_LINES_KEPT = 20;
+  private static final int OUTPUT_LINES_KEPT = 20;
 
   private final Process node;
   private final int kinesisPort;
@@ -114,7 +114,7 @@ public final class Emulators implements AutoCloseable {
 
   private static Emulators awaitReady(Process node, Path dir) {
     CompletableFuture<Matcher> ready = new CompletableFuture<>();
-    Deque<String> stderrTail = new ArrayDeque<>();
+    OutputTail stderrTail = new OutputTail();
     Thread stdout = forward(node.getInputStream(), "emulators-stdout", line -> {
       Matcher matcher = READY.matcher(line);
       if (!ready.isDone() && matcher.matches()) {
@@ -125,12 +125,7 @@ public final class Emulators implements AutoCloseable {
     });
     Thread stderr = forward(node.getErrorStream(), "emulators-stderr", line -> {
       LOG.warn("emulators: {}", line);
-      synchronized (stderrTail) {
-        stderrTail.addLast(line);
-        if (stderrTail.size() > STDERR_LINES_KEPT) {
-          stderrTail.removeFirst();
-        }
-      }
+      stderrTail.add(line);
     });
     node.onExit().thenRun(() -> ready.completeExceptionally(
         new IllegalStateException("node exited with status " + node.exitValue() + " before it was ready")));
@@ -146,10 +141,7 @@ public final class Emulators implements AutoCloseable {
       join(stderr);
       String reason = e instanceof TimeoutException ? "no READY line within " + READY_TIMEOUT.toSeconds() + " s"
           : e.getCause() != null ? e.getCause().getMessage() : e.toString();
-      String errors;
-      synchronized (stderrTail) {
-        errors = String.join("\n", stderrTail);
-      }
+      String errors = stderrTail.text();
       throw new IllegalStateException("the Kinesis/DynamoDB emulators did not start (node " + LAUNCHER + " in " + dir
           + "; a port may be taken): " + reason + (errors.isEmpty() ? "" : "\nstderr:\n" + errors), e);
     }
@@ -184,19 +176,14 @@ public final class Emulators implements AutoCloseable {
     }
     LOG.info("Installing the emulators' npm packages in {} (npm ci)", dir);
     List<String> command = List.of("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund");
-    Deque<String> output = new ArrayDeque<>();
+    OutputTail output = new OutputTail();
     try {
       // --ignore-scripts: leveldown's native build must never run; the in-memory stores need none.
       Process npm = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
       npm.getOutputStream().close();
       Thread reader = forward(npm.getInputStream(), "npm-ci", line -> {
         LOG.info("npm: {}", line);
-        synchronized (output) {
-          output.addLast(line);
-          if (output.size() > STDERR_LINES_KEPT) {
-            output.removeFirst();
-          }
-        }
+        output.add(line);
       });
       if (!npm.waitFor(NPM_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         npm.destroyForcibly();
@@ -204,10 +191,8 @@ public final class Emulators implements AutoCloseable {
       }
       join(reader);
       if (npm.exitValue() != 0) {
-        synchronized (output) {
-          throw new IllegalStateException("npm ci in " + dir + " failed with status " + npm.exitValue() + ":\n"
-              + String.join("\n", output));
-        }
+        throw new IllegalStateException("npm ci in " + dir + " failed with status " + npm.exitValue() + ":\n"
+            + output.text());
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot run npm (Node.js >= 20 must be on the PATH): " + e.getMessage(), e);
@@ -245,6 +230,23 @@ public final class Emulators implements AutoCloseable {
     thread.setDaemon(true);
     thread.start();
     return thread;
+  }
+
+  /** The last lines of a child's output, kept for the error message should it fail. */
+  private static final class OutputTail {
+
+    private final Deque<String> lines = new ArrayDeque<>();
+
+    synchronized void add(String line) {
+      lines.addLast(line);
+      if (lines.size() > OUTPUT_LINES_KEPT) {
+        lines.removeFirst();
+      }
+    }
+
+    synchronized String text() {
+      return String.join("\n", lines);
+    }
   }
 
   private static void join(Thread thread) {
