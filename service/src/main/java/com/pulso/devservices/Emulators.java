@@ -10,9 +10,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -42,6 +45,10 @@ public final class Emulators implements AutoCloseable {
   private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration STOP_WAIT = Duration.ofSeconds(5);
   private static final int OUTPUT_LINES_KEPT = 20;
+  /** Held while deciding on and running npm ci: another JVM may be doing the same in this directory. */
+  private static final String INSTALL_LOCK_FILE = ".npm-install.lock";
+  /** FileChannel.lock is per JVM: threads of one JVM queue here first instead of failing on an overlap. */
+  private static final Object INSTALL_LOCK = new Object();
 
   private final Process node;
   private final int kinesisPort;
@@ -163,7 +170,23 @@ public final class Emulators implements AutoCloseable {
     }
   }
 
+  /**
+   * Checks and installs under a file lock, so that two JVMs starting in one checkout (./pulso and mvn
+   * verify) never run npm ci at once, nor one of them while the other's install is half done.
+   */
   private static void installPackagesIfStale(Path dir) {
+    synchronized (INSTALL_LOCK) {
+      Path lockPath = dir.resolve(INSTALL_LOCK_FILE);
+      try (FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+           FileLock lock = channel.lock()) {
+        installIfStale(dir);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot lock " + lockPath + " for the npm install: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static void installIfStale(Path dir) {
     Path lockFile = dir.resolve("package-lock.json");
     // npm ci writes node_modules/.package-lock.json last: its presence marks a complete install.
     Path installed = dir.resolve("node_modules").resolve(".package-lock.json");
