@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL, the Kinesis and DynamoDB emulators and S3, on the ports of {@code database.port} and
  * {@code aws.endpoints.*}. Blocking: call it before Vert.x starts or from a worker thread. Every one of
  * those hosts must be loopback by {@link Loopback#isLoopback}, the rule that also gives an AWS
- * endpoint the emulator credentials: real AWS and RDS never get here.
+ * endpoint the emulator credentials: real AWS and RDS never get here. The aws profile cannot enable
+ * dev services ({@code PulsoConfig} refuses {@code devServices.enabled} there), and its real endpoints
+ * would fail that check anyway.
  */
 public final class DevServices implements AutoCloseable {
 
@@ -37,9 +39,6 @@ public final class DevServices implements AutoCloseable {
 
   /** Starts the three services (concurrently: PostgreSQL's and node's cold starts dominate) and returns once all answer. */
   public static DevServices start(PulsoConfig config) {
-    if ("aws".equals(config.profile())) {
-      throw new ConfigException("devServices: dev services never run in the aws profile");
-    }
     requireLoopback(config.database().host(), "database.host");
     int kinesisPort = loopbackPort(config.aws().kinesisEndpoint(), "aws.endpoints.kinesis");
     int dynamoDbPort = loopbackPort(config.aws().dynamoDbEndpoint(), "aws.endpoints.dynamodb");
