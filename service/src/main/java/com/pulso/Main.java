@@ -122,6 +122,7 @@ public final class Main {
     checkpoint();
     Pool pool = Postgres.pool(vertx, config.database());
     aws = new AwsClients(vertx, config, metrics.registry());
+    aws.resolveCredentials(); // here, on this thread: never the first time on an event loop
     AwsResources resources = new AwsResources(vertx, aws, config);
     if (config.aws().manageResources()) {
       await(resources.createIfMissing());

@@ -1,20 +1,21 @@
 package com.pulso.aws;
 
+import com.pulso.config.Loopback;
 import com.pulso.config.PulsoConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
-import java.util.concurrent.CompletableFuture;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -24,6 +25,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkSystemSetting;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.builder.SdkAsyncClientBuilder;
@@ -39,14 +41,20 @@ import software.amazon.awssdk.services.sns.SnsAsyncClient;
 /**
  * The AWS clients of one Pulso member, all on one shared {@link VertxSdkHttpClient}, and the way back
  * from an SDK future to the caller's Vert.x context ({@link #call}). An endpoint on a loopback host is
- * an emulator: it alone gets dummy credentials and the emulator-only protocol settings. Real endpoints
- * use the default credentials chain (IRSA on EKS). Closing this closes every client it built.
+ * an emulator ({@link Loopback}): it alone gets dummy credentials and the emulator-only protocol
+ * settings. Real endpoints use the default credentials chain (IRSA on EKS), refreshed in the
+ * background once {@link #resolveCredentials()} has fetched them. Closing this closes every client it built.
  */
 public final class AwsClients implements AutoCloseable {
 
-  /** Credentials the emulators accept; never sent to a non-loopback endpoint. */
-  static final AwsCredentialsProvider EMULATOR_CREDENTIALS =
-      StaticCredentialsProvider.create(AwsBasicCredentials.create("pulso-local", "pulso-local"));
+  /**
+   * The dummy credentials of the emulators: the clients sign with them, the local S3 checks them.
+   * Never sent to a non-loopback endpoint.
+   */
+  public static final AwsBasicCredentials EMULATOR_CREDENTIALS = AwsBasicCredentials.create("pulso-local", "pulso-local");
+
+  private static final AwsCredentialsProvider EMULATOR_CREDENTIALS_PROVIDER =
+      StaticCredentialsProvider.create(EMULATOR_CREDENTIALS);
 
   private static final Object CBOR_SETTING_LOCK = new Object();
 
@@ -68,7 +76,9 @@ public final class AwsClients implements AutoCloseable {
     this.callMetrics = new AwsCallMetrics(registry);
     this.http = new VertxSdkHttpClient(vertx, this.config.http());
     this.sdkScheduler = Executors.newScheduledThreadPool(1, daemonThreads("pulso-aws-sdk-scheduler-"));
-    this.awsCredentials = DefaultCredentialsProvider.builder().build();
+    // Refreshes happen on an SDK thread ahead of expiry, never on the event loop that makes a call;
+    // the first fetch is resolveCredentials()'s, at start.
+    this.awsCredentials = DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(true).build();
     this.kinesis = buildKinesis();
     this.dynamoDb = configure(DynamoDbAsyncClient.builder(), this.config.dynamoDbEndpoint()).build();
     this.s3 = buildS3();
@@ -122,48 +132,63 @@ public final class AwsClients implements AutoCloseable {
     return promise.future();
   }
 
-  /** An endpoint is an emulator iff its host is loopback: 127.0.0.0/8, localhost or ::1. */
-  public static boolean isEmulator(URI endpoint) {
-    if (endpoint == null || endpoint.getHost() == null) {
-      return false;
-    }
-    String host = endpoint.getHost();
-    if (host.equalsIgnoreCase("localhost")) {
-      return true;
-    }
-    boolean ipLiteral = host.matches("[0-9.]+") || host.contains(":");
-    if (!ipLiteral) {
-      return false; // a name other than localhost is never resolved here, so never an emulator
+  /**
+   * Fetches the AWS credentials of the real (non-emulator) Kinesis, DynamoDB and S3 endpoints, which
+   * every member calls, and does nothing when all three are emulators. Blocking (on EKS an STS
+   * web-identity call, or IMDS): call it once at start, off the event loop, before the first AWS call;
+   * later refreshes run in the background.
+   *
+   * @throws IllegalStateException when the default credentials chain finds no credentials
+   */
+  public void resolveCredentials() {
+    if (isEmulator(config.kinesisEndpoint()) && isEmulator(config.dynamoDbEndpoint()) && isEmulator(config.s3Endpoint())) {
+      return;
     }
     try {
-      return InetAddress.getByName(host).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
+      awsCredentials.resolveCredentials();
+    } catch (SdkClientException e) {
+      throw new IllegalStateException("no AWS credentials for region " + config.region() + " (default chain: environment,"
+          + " system properties, web identity token (IRSA), profile, container, instance metadata): " + e.getMessage(), e);
     }
   }
 
-  /** Closes the SDK clients, then the shared HTTP client and scheduler they do not own. */
+  /** An endpoint is an emulator iff its host is loopback by {@link Loopback#isLoopback}. */
+  public static boolean isEmulator(URI endpoint) {
+    return endpoint != null && Loopback.isLoopback(endpoint.getHost());
+  }
+
+  /**
+   * Closes the SDK clients, then the shared HTTP client, scheduler and credentials they do not own.
+   * Every one is closed even when another fails; the first failure is thrown, the others suppressed in it.
+   */
   @Override
   public void close() {
-    kinesis.close();
-    dynamoDb.close();
-    s3.close();
-    glue.close();
-    sns.close();
-    http.close();
+    List<RuntimeException> failures = new ArrayList<>();
+    for (AutoCloseable resource : List.<AutoCloseable>of(kinesis, dynamoDb, s3, glue, sns, http, awsCredentials)) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        failures.add(e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getMessage(), e));
+      }
+    }
     sdkScheduler.shutdownNow();
-    awsCredentials.close();
+    if (!failures.isEmpty()) {
+      RuntimeException first = failures.get(0);
+      failures.subList(1, failures.size()).forEach(first::addSuppressed);
+      throw first;
+    }
   }
 
   private KinesisAsyncClient buildKinesis() {
     URI endpoint = config.kinesisEndpoint();
-    if (!isEmulator(endpoint)) {
-      return configure(KinesisAsyncClient.builder(), endpoint).build();
-    }
     // kinesalite speaks JSON, not CBOR, and the SDK has no per-client switch: the Kinesis protocol
     // factory reads the JVM-wide setting aws.cborEnabled once, while the client is built. So the
-    // property is set only around building a client for an emulator endpoint, then restored.
+    // property is set only around building a client for an emulator endpoint, then restored; every
+    // Kinesis client is built under the lock, so a real endpoint's never sees it switched off.
     synchronized (CBOR_SETTING_LOCK) {
+      if (!isEmulator(endpoint)) {
+        return configure(KinesisAsyncClient.builder(), endpoint).build();
+      }
       String property = SdkSystemSetting.CBOR_ENABLED.property();
       String previous = System.getProperty(property);
       System.setProperty(property, "false");
@@ -194,7 +219,7 @@ public final class AwsClients implements AutoCloseable {
   private <B extends AwsClientBuilder<B, ?> & SdkAsyncClientBuilder<B, ?>> B configure(B builder, URI endpoint) {
     PulsoConfig.AwsHttp limits = config.http();
     builder.region(Region.of(config.region()))
-        .credentialsProvider(isEmulator(endpoint) ? EMULATOR_CREDENTIALS : awsCredentials)
+        .credentialsProvider(isEmulator(endpoint) ? EMULATOR_CREDENTIALS_PROVIDER : awsCredentials)
         .httpClient(http) // a built client: the SDK leaves closing it to us
         .asyncConfiguration(async -> async
             // The SDK would hop to its own executor; our call() hops to the caller's context anyway.
@@ -223,7 +248,7 @@ public final class AwsClients implements AutoCloseable {
     return cause;
   }
 
-  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+  private static ThreadFactory daemonThreads(String prefix) {
     AtomicInteger count = new AtomicInteger();
     return task -> {
       Thread thread = new Thread(task, prefix + count.incrementAndGet());

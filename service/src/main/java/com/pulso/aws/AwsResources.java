@@ -5,6 +5,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.function.Supplier;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.SdkPlugin;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -12,8 +15,10 @@ import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+import software.amazon.awssdk.services.kinesis.model.KinesisException;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
@@ -23,13 +28,25 @@ import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 /**
  * The AWS resources Pulso runs on — the Kinesis stream, the DynamoDB table and the S3 bucket named
  * under {@code aws.*} — created when missing (local profile and tests; on AWS, infrastructure code
- * owns them), and a cheap readiness probe per service for health checks.
+ * owns them), and a cheap readiness probe per service for health checks. A probe makes one attempt
+ * bounded by {@link #PROBE_TIMEOUT}: it must answer within a health check, and during an outage
+ * retried probes would only pile up behind it.
  */
 public final class AwsResources {
 
   /** The table's key attributes; what goes in them is the aggregate package's key scheme. */
   public static final String PARTITION_KEY = "pk";
   public static final String SORT_KEY = "sk";
+
+  /** Under the health check's own timeout (3 s), so a probe ends before the check gives up on it. */
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+  /** One attempt, bounded by PROBE_TIMEOUT: the SDK applies a request's plugins to that request only. */
+  private static final AwsRequestOverrideConfiguration PROBE = AwsRequestOverrideConfiguration.builder()
+      .apiCallTimeout(PROBE_TIMEOUT)
+      .addPlugin(noRetries())
+      .build();
+  /** The client's own timeout and retries: for waiting on a resource being created. */
+  private static final AwsRequestOverrideConfiguration CLIENT_DEFAULTS = AwsRequestOverrideConfiguration.builder().build();
 
   private static final long POLL_MILLIS = 500;
   private static final Duration ACTIVE_WAIT = Duration.ofMinutes(5);
@@ -57,10 +74,8 @@ public final class AwsResources {
             .streamName(config.kinesisStream())
             .shardCount(config.kinesisShards())))
         .<Void>mapEmpty()
-        .recover(error -> error instanceof software.amazon.awssdk.services.kinesis.model.ResourceInUseException
-            ? Future.succeededFuture()
-            : Future.failedFuture(error))
-        .compose(v -> awaitActive(resource, this::streamActive))
+        .recover(error -> streamExists(error) ? Future.succeededFuture() : Future.failedFuture(error))
+        .compose(v -> awaitActive(resource, () -> streamActive(CLIENT_DEFAULTS)))
         .recover(error -> Future.failedFuture(failure(resource, "could not be created", error)));
   }
 
@@ -68,10 +83,8 @@ public final class AwsResources {
     String resource = tableName();
     return createTable(BillingMode.PAY_PER_REQUEST)
         .recover(error -> refusesOnDemandBilling(error) ? createTable(BillingMode.PROVISIONED) : Future.failedFuture(error))
-        .recover(error -> error instanceof software.amazon.awssdk.services.dynamodb.model.ResourceInUseException
-            ? Future.succeededFuture()
-            : Future.failedFuture(error))
-        .compose(v -> awaitActive(resource, this::tableActive))
+        .recover(error -> error instanceof ResourceInUseException ? Future.succeededFuture() : Future.failedFuture(error))
+        .compose(v -> awaitActive(resource, () -> tableActive(CLIENT_DEFAULTS)))
         .recover(error -> Future.failedFuture(failure(resource, "could not be created", error)));
   }
 
@@ -94,21 +107,21 @@ public final class AwsResources {
 
   /** Succeeds when the stream exists and takes records (DescribeStreamSummary). */
   public Future<Void> kinesisReady() {
-    return streamActive()
+    return streamActive(PROBE)
         .compose(active -> active ? Future.<Void>succeededFuture() : Future.failedFuture(notActive(streamName())))
         .recover(error -> Future.failedFuture(failure(streamName(), "is not ready", error)));
   }
 
   /** Succeeds when the table exists and is ACTIVE (DescribeTable). */
   public Future<Void> dynamoDbReady() {
-    return tableActive()
+    return tableActive(PROBE)
         .compose(active -> active ? Future.<Void>succeededFuture() : Future.failedFuture(notActive(tableName())))
         .recover(error -> Future.failedFuture(failure(tableName(), "is not ready", error)));
   }
 
   /** Succeeds when the bucket exists and is reachable with our credentials (HeadBucket). */
   public Future<Void> s3Ready() {
-    return clients.call(() -> clients.s3().headBucket(b -> b.bucket(config.s3Bucket())))
+    return clients.call(() -> clients.s3().headBucket(b -> b.bucket(config.s3Bucket()).overrideConfiguration(PROBE)))
         .<Void>mapEmpty()
         .recover(error -> Future.failedFuture(failure(bucketName(), "is not ready", error)));
   }
@@ -125,16 +138,18 @@ public final class AwsResources {
     return clients.call(() -> clients.dynamoDb().createTable(request.build())).mapEmpty();
   }
 
-  private Future<Boolean> streamActive() {
-    return clients.call(() -> clients.kinesis().describeStreamSummary(b -> b.streamName(config.kinesisStream())))
+  private Future<Boolean> streamActive(AwsRequestOverrideConfiguration override) {
+    return clients.call(() -> clients.kinesis().describeStreamSummary(b -> b.streamName(config.kinesisStream())
+            .overrideConfiguration(override)))
         .map(response -> {
           StreamStatus status = response.streamDescriptionSummary().streamStatus();
           return status == StreamStatus.ACTIVE || status == StreamStatus.UPDATING;
         });
   }
 
-  private Future<Boolean> tableActive() {
-    return clients.call(() -> clients.dynamoDb().describeTable(b -> b.tableName(config.dynamoDbTable())))
+  private Future<Boolean> tableActive(AwsRequestOverrideConfiguration override) {
+    return clients.call(() -> clients.dynamoDb().describeTable(b -> b.tableName(config.dynamoDbTable())
+            .overrideConfiguration(override)))
         .map(response -> response.table().tableStatus() == TableStatus.ACTIVE);
   }
 
@@ -152,6 +167,20 @@ public final class AwsResources {
       }
       return vertx.timer(POLL_MILLIS).compose(v -> pollUntilActive(resource, isActive, deadlineNanos));
     });
+  }
+
+  private static SdkPlugin noRetries() {
+    return client -> client.overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+  }
+
+  /**
+   * CreateStream's "already exists". Kinesis and DynamoDB both name theirs ResourceInUseException, and
+   * the DynamoDB one is imported, so Kinesis's is matched by its error code.
+   */
+  private static boolean streamExists(Throwable error) {
+    return error instanceof KinesisException e
+        && e.awsErrorDetails() != null
+        && "ResourceInUseException".equals(e.awsErrorDetails().errorCode());
   }
 
   /** An emulator without on-demand billing; real DynamoDB always has it. */

@@ -1,10 +1,9 @@
 package com.pulso.devservices;
 
 import com.pulso.config.ConfigException;
+import com.pulso.config.Loopback;
 import com.pulso.config.PulsoConfig;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +15,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Everything the local profile and the tests need on loopback, in place of AWS and RDS: embedded
  * PostgreSQL, the Kinesis and DynamoDB emulators and S3, on the ports of {@code database.port} and
- * {@code aws.endpoints.*}. Blocking: call it before Vert.x starts or from a worker thread.
+ * {@code aws.endpoints.*}. Blocking: call it before Vert.x starts or from a worker thread. Every one of
+ * those hosts must be loopback by {@link Loopback#isLoopback}, the rule that also gives an AWS
+ * endpoint the emulator credentials: real AWS and RDS never get here. The aws profile cannot enable
+ * dev services ({@code PulsoConfig} refuses {@code devServices.enabled} there), and its real endpoints
+ * would fail that check anyway.
  */
 public final class DevServices implements AutoCloseable {
 
@@ -36,9 +39,6 @@ public final class DevServices implements AutoCloseable {
 
   /** Starts the three services (concurrently: PostgreSQL's and node's cold starts dominate) and returns once all answer. */
   public static DevServices start(PulsoConfig config) {
-    if ("aws".equals(config.profile())) {
-      throw new ConfigException("devServices: dev services never run in the aws profile");
-    }
     requireLoopback(config.database().host(), "database.host");
     int kinesisPort = loopbackPort(config.aws().kinesisEndpoint(), "aws.endpoints.kinesis");
     int dynamoDbPort = loopbackPort(config.aws().dynamoDbEndpoint(), "aws.endpoints.dynamodb");
@@ -72,7 +72,7 @@ public final class DevServices implements AutoCloseable {
 
   private static DevServices running(EmbeddedDatabase database, Emulators emulators, S3Server s3, Path dataDir) {
     List<String> summary = List.of(
-        "PostgreSQL " + database.serverVersion() + " " + EmbeddedDatabase.HOST + ":" + database.port()
+        "PostgreSQL " + database.serverVersion() + " " + Loopback.ADDRESS + ":" + database.port()
             + " (data " + dataDir.resolve("postgres") + ")",
         "Kinesis " + emulators.kinesisEndpoint() + " (kinesalite)",
         "DynamoDB " + emulators.dynamoDbEndpoint() + " (dynalite)",
@@ -143,12 +143,9 @@ public final class DevServices implements AutoCloseable {
   }
 
   private static void requireLoopback(String host, String key) {
-    try {
-      if (host == null || !InetAddress.getByName(host).isLoopbackAddress()) {
-        throw new ConfigException(key + ": dev services serve loopback only, '" + host + "' is not a loopback host");
-      }
-    } catch (UnknownHostException e) {
-      throw new ConfigException(key + ": unknown host '" + host + "'");
+    if (!Loopback.isLoopback(host)) {
+      throw new ConfigException(key + ": dev services serve loopback only, and '" + host + "' is not localhost"
+          + " or a loopback IP literal (names are not resolved); use " + Loopback.ADDRESS);
     }
   }
 }

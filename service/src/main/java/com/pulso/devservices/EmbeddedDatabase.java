@@ -1,5 +1,6 @@
 package com.pulso.devservices;
 
+import com.pulso.config.Loopback;
 import com.pulso.config.PulsoConfig;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -31,7 +32,6 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedDatabase implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
-  static final String HOST = "127.0.0.1";
   static final String SUPERUSER = "postgres";
   private static final String ZONKY_LOCK_FILE = "epg-lock";
   private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
@@ -65,7 +65,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     return started;
   }
 
-  /** Starts on 127.0.0.1:{@code port}; initialises {@code dataDir} only when it holds no cluster yet. */
+  /** Starts on {@link Loopback#ADDRESS}:{@code port}; initialises {@code dataDir} only when it holds no cluster yet. */
   public static EmbeddedDatabase start(int port, Path dataDir) {
     Path dir = dataDir.toAbsolutePath().normalize();
     try {
@@ -84,7 +84,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
           .setDataDirectory(dir)
           .setCleanDataDirectory(false)
           .setPGStartupWait(STARTUP_WAIT)
-          .setServerConfig("listen_addresses", HOST)
+          .setServerConfig("listen_addresses", Loopback.ADDRESS)
           .setServerConfig("wal_level", "logical")
           // zonky turns it off; a peek of a logical slot then misses commits not yet flushed.
           .setServerConfig("synchronous_commit", "on")
@@ -92,8 +92,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
           .setServerConfig("max_wal_senders", "10")
           .start();
     } catch (IOException | RuntimeException e) {
-      throw new IllegalStateException("embedded PostgreSQL did not start on " + HOST + ":" + port + " with data in "
-          + dir + " (is the port taken? pg_ctl's output is in the log above): " + e.getMessage(), e);
+      throw new IllegalStateException("embedded PostgreSQL did not start on " + Loopback.ADDRESS + ":" + port
+          + " with data in " + dir + " (is the port taken? pg_ctl's output is in the log above): " + e.getMessage(), e);
     }
     try {
       long pid = readPostmasterPid(dir).orElseThrow(
@@ -133,7 +133,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
   }
 
   private static String jdbcUrl(int port, String database) {
-    return "jdbc:postgresql://" + HOST + ":" + port + "/" + database + "?user=" + SUPERUSER;
+    return "jdbc:postgresql://" + Loopback.ADDRESS + ":" + port + "/" + database + "?user=" + SUPERUSER;
   }
 
   /** Stops the postmaster (fast shutdown) and waits until no postgres process of it is left. */
@@ -249,6 +249,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "PostgreSQL " + serverVersion + " " + HOST + ":" + port() + " (data " + dataDir + ")";
+    return "PostgreSQL " + serverVersion + " " + Loopback.ADDRESS + ":" + port() + " (data " + dataDir + ")";
   }
 }

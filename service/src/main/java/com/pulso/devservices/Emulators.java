@@ -1,16 +1,21 @@
 package com.pulso.devservices;
 
+import com.pulso.config.Loopback;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -28,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Kinesis (kinesalite) and DynamoDB (dynalite) emulators: one node child process running
- * {@code emulators.js}, bound to 127.0.0.1. Its stdin stays an open pipe: the launcher exits when
- * it closes, so the child dies with this JVM even when the JVM is killed.
+ * {@code emulators.js}, bound to {@link Loopback#ADDRESS}. Its stdin stays an open pipe: the launcher
+ * exits when it closes, so the child dies with this JVM even when the JVM is killed.
  */
 public final class Emulators implements AutoCloseable {
 
@@ -39,7 +44,11 @@ public final class Emulators implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration STOP_WAIT = Duration.ofSeconds(5);
-  private static final int STDERR_LINES_KEPT = 20;
+  private static final int OUTPUT_LINES_KEPT = 20;
+  /** Held while deciding on and running npm ci: another JVM may be doing the same in this directory. */
+  private static final String INSTALL_LOCK_FILE = ".npm-install.lock";
+  /** FileChannel.lock is per JVM: threads of one JVM queue here first instead of failing on an overlap. */
+  private static final Object INSTALL_LOCK = new Object();
 
   private final Process node;
   private final int kinesisPort;
@@ -92,11 +101,11 @@ public final class Emulators implements AutoCloseable {
   }
 
   public URI kinesisEndpoint() {
-    return URI.create("http://" + EmbeddedDatabase.HOST + ":" + kinesisPort);
+    return URI.create("http://" + Loopback.ADDRESS + ":" + kinesisPort);
   }
 
   public URI dynamoDbEndpoint() {
-    return URI.create("http://" + EmbeddedDatabase.HOST + ":" + dynamoDbPort);
+    return URI.create("http://" + Loopback.ADDRESS + ":" + dynamoDbPort);
   }
 
   /** The node process. */
@@ -112,7 +121,7 @@ public final class Emulators implements AutoCloseable {
 
   private static Emulators awaitReady(Process node, Path dir) {
     CompletableFuture<Matcher> ready = new CompletableFuture<>();
-    Deque<String> stderrTail = new ArrayDeque<>();
+    OutputTail stderrTail = new OutputTail();
     Thread stdout = forward(node.getInputStream(), "emulators-stdout", line -> {
       Matcher matcher = READY.matcher(line);
       if (!ready.isDone() && matcher.matches()) {
@@ -123,12 +132,7 @@ public final class Emulators implements AutoCloseable {
     });
     Thread stderr = forward(node.getErrorStream(), "emulators-stderr", line -> {
       LOG.warn("emulators: {}", line);
-      synchronized (stderrTail) {
-        stderrTail.addLast(line);
-        if (stderrTail.size() > STDERR_LINES_KEPT) {
-          stderrTail.removeFirst();
-        }
-      }
+      stderrTail.add(line);
     });
     node.onExit().thenRun(() -> ready.completeExceptionally(
         new IllegalStateException("node exited with status " + node.exitValue() + " before it was ready")));
@@ -144,10 +148,7 @@ public final class Emulators implements AutoCloseable {
       join(stderr);
       String reason = e instanceof TimeoutException ? "no READY line within " + READY_TIMEOUT.toSeconds() + " s"
           : e.getCause() != null ? e.getCause().getMessage() : e.toString();
-      String errors;
-      synchronized (stderrTail) {
-        errors = String.join("\n", stderrTail);
-      }
+      String errors = stderrTail.text();
       throw new IllegalStateException("the Kinesis/DynamoDB emulators did not start (node " + LAUNCHER + " in " + dir
           + "; a port may be taken): " + reason + (errors.isEmpty() ? "" : "\nstderr:\n" + errors), e);
     }
@@ -169,7 +170,23 @@ public final class Emulators implements AutoCloseable {
     }
   }
 
+  /**
+   * Checks and installs under a file lock, so that two JVMs starting in one checkout (./pulso and mvn
+   * verify) never run npm ci at once, nor one of them while the other's install is half done.
+   */
   private static void installPackagesIfStale(Path dir) {
+    synchronized (INSTALL_LOCK) {
+      Path lockPath = dir.resolve(INSTALL_LOCK_FILE);
+      try (FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+           FileLock lock = channel.lock()) {
+        installIfStale(dir);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot lock " + lockPath + " for the npm install: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static void installIfStale(Path dir) {
     Path lockFile = dir.resolve("package-lock.json");
     // npm ci writes node_modules/.package-lock.json last: its presence marks a complete install.
     Path installed = dir.resolve("node_modules").resolve(".package-lock.json");
@@ -182,19 +199,14 @@ public final class Emulators implements AutoCloseable {
     }
     LOG.info("Installing the emulators' npm packages in {} (npm ci)", dir);
     List<String> command = List.of("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund");
-    Deque<String> output = new ArrayDeque<>();
+    OutputTail output = new OutputTail();
     try {
       // --ignore-scripts: leveldown's native build must never run; the in-memory stores need none.
       Process npm = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
       npm.getOutputStream().close();
       Thread reader = forward(npm.getInputStream(), "npm-ci", line -> {
         LOG.info("npm: {}", line);
-        synchronized (output) {
-          output.addLast(line);
-          if (output.size() > STDERR_LINES_KEPT) {
-            output.removeFirst();
-          }
-        }
+        output.add(line);
       });
       if (!npm.waitFor(NPM_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         npm.destroyForcibly();
@@ -202,10 +214,8 @@ public final class Emulators implements AutoCloseable {
       }
       join(reader);
       if (npm.exitValue() != 0) {
-        synchronized (output) {
-          throw new IllegalStateException("npm ci in " + dir + " failed with status " + npm.exitValue() + ":\n"
-              + String.join("\n", output));
-        }
+        throw new IllegalStateException("npm ci in " + dir + " failed with status " + npm.exitValue() + ":\n"
+            + output.text());
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot run npm (Node.js >= 20 must be on the PATH): " + e.getMessage(), e);
@@ -219,24 +229,15 @@ public final class Emulators implements AutoCloseable {
     return Files.getLastModifiedTime(file);
   }
 
+  /** The launcher exits when its stdin closes; SIGTERM, then SIGKILL, if it does not. */
   private static void stop(Process node) {
-    try {
-      node.getOutputStream().close();
-      if (node.waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        return;
+    LocalProcess.stop(node.toHandle(), "the emulators' node", () -> {
+      try {
+        node.getOutputStream().close();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-      LOG.warn("Emulators (node pid {}) still run {} s after their stdin closed: terminating them",
-          node.pid(), STOP_WAIT.toSeconds());
-      node.destroy();
-      if (!node.waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        node.destroyForcibly().waitFor();
-      }
-    } catch (IOException e) {
-      node.destroyForcibly();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      node.destroyForcibly();
-    }
+    }, STOP_WAIT);
   }
 
   private static Thread forward(InputStream stream, String name, Consumer<String> lines) {
@@ -252,6 +253,23 @@ public final class Emulators implements AutoCloseable {
     thread.setDaemon(true);
     thread.start();
     return thread;
+  }
+
+  /** The last lines of a child's output, kept for the error message should it fail. */
+  private static final class OutputTail {
+
+    private final Deque<String> lines = new ArrayDeque<>();
+
+    synchronized void add(String line) {
+      lines.addLast(line);
+      if (lines.size() > OUTPUT_LINES_KEPT) {
+        lines.removeFirst();
+      }
+    }
+
+    synchronized String text() {
+      return String.join("\n", lines);
+    }
   }
 
   private static void join(Thread thread) {

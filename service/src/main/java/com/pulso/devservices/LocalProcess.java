@@ -6,20 +6,43 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Liveness and shutdown of the operating-system processes the dev services own. A zombie counts as
  * gone: an orphaned postmaster is reparented to PID 1, which may reap it late, and until then the JDK
  * still reports the pid as alive.
  */
-final class LocalProcess {
+public final class LocalProcess {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LocalProcess.class);
+  private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
   private LocalProcess() {}
 
   /** Whether {@code pid} names a process that is running (not exited, not a zombie). */
-  static boolean isRunning(long pid) {
+  public static boolean isRunning(long pid) {
     Optional<ProcessHandle> handle = ProcessHandle.of(pid);
     return handle.isPresent() && handle.get().isAlive() && !isZombie(pid);
+  }
+
+  /**
+   * Asks the process to exit its own way ({@code ask}: e.g. close its stdin), gives it up to
+   * {@code grace}, then {@link #terminate}s it. A failing {@code ask} goes straight to terminate.
+   */
+  static void stop(ProcessHandle process, String name, Runnable ask, Duration grace) {
+    try {
+      ask.run();
+      if (awaitExit(process.pid(), grace)) {
+        return;
+      }
+      LOG.warn("{} (pid {}) still runs {} s after it was asked to stop: terminating it", name, process.pid(),
+          grace.toSeconds());
+    } catch (RuntimeException e) {
+      LOG.warn("Could not ask {} (pid {}) to stop ({}): terminating it", name, process.pid(), e.getMessage());
+    }
+    terminate(process, grace);
   }
 
   /** SIGTERM, up to {@code grace} to exit, then SIGKILL for it and the children it had. */
@@ -31,7 +54,7 @@ final class LocalProcess {
     }
     process.destroyForcibly();
     children.forEach(ProcessHandle::destroyForcibly);
-    if (!awaitExit(process.pid(), Duration.ofSeconds(10))) {
+    if (!awaitExit(process.pid(), KILL_WAIT)) {
       throw new IllegalStateException("process " + process.pid() + " survived SIGKILL");
     }
   }

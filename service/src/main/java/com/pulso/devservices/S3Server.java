@@ -1,5 +1,7 @@
 package com.pulso.devservices;
 
+import com.pulso.aws.AwsClients;
+import com.pulso.config.Loopback;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -18,14 +20,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * S3 inside this JVM: s3proxy on 127.0.0.1 over jclouds' filesystem blob store, so buckets are
- * directories and objects files under the storage directory (kept across restarts).
+ * S3 inside this JVM: s3proxy on {@link Loopback#ADDRESS} over jclouds' filesystem blob store, so
+ * buckets are directories and objects files under the storage directory (kept across restarts). It
+ * checks V2 or V4 signatures made with {@link AwsClients#EMULATOR_CREDENTIALS}.
  */
 public final class S3Server implements AutoCloseable {
-
-  /** The dummy credentials the local profile signs S3 requests with (s3proxy checks V2 or V4 signatures). */
-  public static final String ACCESS_KEY_ID = "pulso-local";
-  public static final String SECRET_ACCESS_KEY = "pulso-local";
 
   private static final Logger LOG = LoggerFactory.getLogger(S3Server.class);
 
@@ -39,7 +38,7 @@ public final class S3Server implements AutoCloseable {
     this.storageDir = storageDir;
   }
 
-  /** Starts on 127.0.0.1:{@code port} (0 picks a free port) with buckets under {@code storageDir}. */
+  /** Starts on {@link Loopback#ADDRESS}:{@code port} (0 picks a free port) with buckets under {@code storageDir}. */
   public static S3Server start(int port, Path storageDir) {
     Path dir = storageDir.toAbsolutePath().normalize();
     try {
@@ -57,8 +56,9 @@ public final class S3Server implements AutoCloseable {
         .buildView(BlobStoreContext.class);
     S3Proxy proxy = S3Proxy.builder()
         .blobStore(blobStore.getBlobStore())
-        .endpoint(URI.create("http://" + EmbeddedDatabase.HOST + ":" + port))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+        .endpoint(URI.create("http://" + Loopback.ADDRESS + ":" + port))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, AwsClients.EMULATOR_CREDENTIALS.accessKeyId(),
+            AwsClients.EMULATOR_CREDENTIALS.secretAccessKey())
         // The SDK v2 sends headers s3proxy does not know (checksums, SDK metadata): refusing them breaks every call.
         .ignoreUnknownHeaders(true)
         .build();
@@ -67,7 +67,7 @@ public final class S3Server implements AutoCloseable {
     } catch (Exception e) {
       stopQuietly(proxy);
       blobStore.close();
-      throw new IllegalStateException("S3 (s3proxy) did not start on " + EmbeddedDatabase.HOST + ":" + port
+      throw new IllegalStateException("S3 (s3proxy) did not start on " + Loopback.ADDRESS + ":" + port
           + " (is the port taken?): " + e.getMessage(), e);
     }
     S3Server server = new S3Server(proxy, blobStore, dir);
@@ -80,7 +80,7 @@ public final class S3Server implements AutoCloseable {
   }
 
   public URI endpoint() {
-    return URI.create("http://" + EmbeddedDatabase.HOST + ":" + port());
+    return URI.create("http://" + Loopback.ADDRESS + ":" + port());
   }
 
   public Path storageDir() {

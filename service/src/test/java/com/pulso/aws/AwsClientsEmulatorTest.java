@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.pulso.config.PulsoConfig;
 import com.pulso.testing.Await;
 import com.pulso.testing.TestServices;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
@@ -14,6 +15,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -217,6 +221,46 @@ class AwsClientsEmulatorTest {
         .hasMessageContaining("S3 bucket '" + missing + "'");
   }
 
+  @Test
+  void aReadinessProbeMakesOneAttemptWhereOtherCallsRetry(Vertx vertx) throws Exception {
+    SimpleMeterRegistry unreachableRegistry = new SimpleMeterRegistry();
+    PulsoConfig unreachableConfig = withDynamoDbEndpoint(config, closedLoopbackEndpoint());
+    try (AwsClients unreachable = new AwsClients(vertx, unreachableConfig, unreachableRegistry)) {
+      AwsResources probed = new AwsResources(vertx, unreachable, unreachableConfig);
+
+      assertThatThrownBy(() -> await(probed.dynamoDbReady())).cause()
+          .isInstanceOf(AwsResourceException.class)
+          .hasMessageContaining("DynamoDB table '" + config.aws().dynamoDbTable() + "' is not ready");
+      awaitFailedCalls(unreachableRegistry, 1);
+      assertThat(retries(unreachableRegistry)).isZero();
+
+      assertThatThrownBy(() -> await(unreachable.call(() -> unreachable.dynamoDb()
+          .describeTable(b -> b.tableName(config.aws().dynamoDbTable())))));
+      awaitFailedCalls(unreachableRegistry, 2);
+      assertThat(retries(unreachableRegistry)).isEqualTo(config.aws().http().maxRetries());
+    }
+  }
+
+  private static void awaitFailedCalls(SimpleMeterRegistry registry, long count) throws InterruptedException {
+    Await.waitUntil(() -> {
+      Timer failed = registry.find("pulso.aws.calls")
+          .tags("service", "DynamoDB", "operation", "DescribeTable", "outcome", "failure").timer();
+      return failed != null && failed.count() >= count;
+    }, Await.LIVENESS, "call metrics published");
+  }
+
+  private static double retries(SimpleMeterRegistry registry) {
+    Counter retries = registry.find("pulso.aws.retries").tags("service", "DynamoDB", "operation", "DescribeTable").counter();
+    return retries == null ? 0 : retries.count();
+  }
+
+  /** A loopback port nothing listens on (just released): connections are refused, a retryable failure. */
+  private static URI closedLoopbackEndpoint() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      return URI.create("http://127.0.0.1:" + socket.getLocalPort());
+    }
+  }
+
   private List<Record> readShard(String stream, String shardId) throws Exception {
     String iterator = await(clients.call(() -> clients.kinesis().getShardIterator(b -> b
         .streamName(stream).shardId(shardId).shardIteratorType(ShardIteratorType.TRIM_HORIZON)))).shardIterator();
@@ -237,9 +281,19 @@ class AwsClientsEmulatorTest {
 
   private static PulsoConfig withBucket(PulsoConfig config, String bucket) {
     PulsoConfig.Aws aws = config.aws();
-    PulsoConfig.Aws changed = new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
+    return withAws(config, new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
         aws.dynamoDbEndpoint(), aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.kinesisStream(),
-        aws.kinesisShards(), aws.dynamoDbTable(), bucket, aws.http());
+        aws.kinesisShards(), aws.dynamoDbTable(), bucket, aws.http()));
+  }
+
+  private static PulsoConfig withDynamoDbEndpoint(PulsoConfig config, URI endpoint) {
+    PulsoConfig.Aws aws = config.aws();
+    return withAws(config, new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
+        endpoint, aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.kinesisStream(),
+        aws.kinesisShards(), aws.dynamoDbTable(), aws.s3Bucket(), aws.http()));
+  }
+
+  private static PulsoConfig withAws(PulsoConfig config, PulsoConfig.Aws changed) {
     return new PulsoConfig(config.profile(), config.http(), config.businessZone(), config.cluster(), config.database(),
         config.source(), changed, config.devServices(), config.demo());
   }

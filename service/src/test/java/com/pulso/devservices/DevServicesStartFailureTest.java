@@ -48,6 +48,16 @@ class DevServicesStartFailureTest {
         .hasMessageContaining("aws.endpoints.kinesis");
   }
 
+  @Test
+  void aHostNameIsRefusedEvenWhenItWouldResolveToLoopback() {
+    PulsoConfig config = config(Map.of(ConfigLoader.envName("database.host"), "pulso-db.localtest.me"));
+
+    assertThatThrownBy(() -> DevServices.start(config))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("database.host")
+        .hasMessageContaining("names are not resolved");
+  }
+
   private PulsoConfig config(Map<String, String> overrides) {
     Map<String, String> env = new HashMap<>(Map.of(
         ConfigLoader.envName("database.port"), Integer.toString(TestPorts.port(35452)),

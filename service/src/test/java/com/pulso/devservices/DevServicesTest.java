@@ -2,6 +2,7 @@ package com.pulso.devservices;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.pulso.aws.AwsClients;
 import com.pulso.db.Postgres;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
@@ -40,6 +41,7 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 class DevServicesTest {
 
   private static final int KINESIS_PORT = TestPorts.port(34567);
+  private static final String ACCESS_KEY_ID = AwsClients.EMULATOR_CREDENTIALS.accessKeyId();
 
   @TempDir
   static Path dataDir;
@@ -121,9 +123,9 @@ class DevServicesTest {
     URI object = config.aws().s3Endpoint().resolve("/pulso-reports/reports/provider=7/_manifest.json");
     byte[] manifest = "{\"rows\":3}".getBytes(StandardCharsets.UTF_8);
 
-    assertThat(s3(SdkHttpMethod.PUT, bucket, new byte[0], S3Server.ACCESS_KEY_ID).statusCode()).isEqualTo(200);
-    assertThat(s3(SdkHttpMethod.PUT, object, manifest, S3Server.ACCESS_KEY_ID).statusCode()).isEqualTo(200);
-    HttpResponse<String> read = s3(SdkHttpMethod.GET, object, new byte[0], S3Server.ACCESS_KEY_ID);
+    assertThat(s3(SdkHttpMethod.PUT, bucket, new byte[0], ACCESS_KEY_ID).statusCode()).isEqualTo(200);
+    assertThat(s3(SdkHttpMethod.PUT, object, manifest, ACCESS_KEY_ID).statusCode()).isEqualTo(200);
+    HttpResponse<String> read = s3(SdkHttpMethod.GET, object, new byte[0], ACCESS_KEY_ID);
 
     assertThat(read.statusCode()).isEqualTo(200);
     assertThat(read.body()).isEqualTo("{\"rows\":3}");
@@ -196,7 +198,7 @@ class DevServicesTest {
   /** A request signed as the SDK v2 signs it (SigV4), sent by the JDK's client. */
   private HttpResponse<String> s3(SdkHttpMethod method, URI uri, byte[] body, String accessKeyId) throws Exception {
     SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
-        .identity(AwsCredentialsIdentity.create(accessKeyId, S3Server.SECRET_ACCESS_KEY))
+        .identity(AwsCredentialsIdentity.create(accessKeyId, AwsClients.EMULATOR_CREDENTIALS.secretAccessKey()))
         .request(SdkHttpRequest.builder().method(method).uri(uri).build())
         .payload(ContentStreamProvider.fromByteArray(body))
         .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.pulso.config.PulsoConfig;
 import com.pulso.testing.Await;
-import com.pulso.testing.RunningProcesses;
+import com.pulso.devservices.LocalProcess;
 import com.pulso.testing.TestPorts;
 import com.pulso.testing.TestServices;
 import io.vertx.core.json.JsonObject;
@@ -69,8 +69,8 @@ class ServerProcessTest {
       assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
       assertThat(server.exitValue()).as("exit code after SIGTERM; log:%n%s", tail(log)).isZero();
       // Orphans are reparented to PID 1, which reaps them when it gets to it: a zombie counts as gone.
-      Await.waitUntil(() -> children.stream().noneMatch(RunningProcesses::isRunning), Duration.ofSeconds(10),
-          () -> "no child of the server left running: " + children.stream().filter(RunningProcesses::isRunning)
+      Await.waitUntil(() -> children.stream().noneMatch(p -> LocalProcess.isRunning(p.pid())), Duration.ofSeconds(10),
+          () -> "no child of the server left running: " + children.stream().filter(p -> LocalProcess.isRunning(p.pid()))
               .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList());
       assertThat(processesMentioning(dataDir.toString())).as("no postgres left on the data dir").isEmpty();
     } finally {
@@ -213,7 +213,7 @@ class ServerProcessTest {
 
   private static List<ProcessHandle> processesMentioning(String text) {
     return ProcessHandle.allProcesses()
-        .filter(p -> RunningProcesses.isRunning(p) && p.info().commandLine().map(cmd -> cmd.contains(text)).orElse(false))
+        .filter(p -> LocalProcess.isRunning(p.pid()) && p.info().commandLine().map(cmd -> cmd.contains(text)).orElse(false))
         .toList();
   }
 
