@@ -19,6 +19,7 @@ public record PulsoConfig(
     Cluster cluster,
     Database database,
     Source source,
+    Capture capture,
     Aws aws,
     DevServices devServices,
     Demo demo) {
@@ -39,6 +40,10 @@ public record PulsoConfig(
                        String saleClientColumn, String saleProductColumn, String saleTimeColumn,
                        String saleAmountColumn) {}
 
+  /** Pulso's replication slot and publication on the source, and how it is polled. */
+  public record Capture(String slotName, String publicationName, Duration pollInterval, int maxChangesPerPoll,
+                        int fetchSize) {}
+
   /** Endpoint overrides are null for the real AWS endpoint of the region. */
   public record Aws(String region, boolean manageResources, URI kinesisEndpoint, URI dynamoDbEndpoint,
                     URI s3Endpoint, URI glueEndpoint, URI snsEndpoint, String kinesisStream,
@@ -50,6 +55,28 @@ public record PulsoConfig(
   public record DevServices(boolean enabled, Path dataDir, Path emulatorsDir) {}
 
   public record Demo(boolean enabled, int rate, int clients, int historyDays) {}
+
+  // Copies with one part changed: tests point a config at a fresh database, table or stream.
+
+  public PulsoConfig withDatabase(Database changed) {
+    return new PulsoConfig(profile, http, businessZone, cluster, changed, source, capture, aws, devServices, demo);
+  }
+
+  public PulsoConfig withSource(Source changed) {
+    return new PulsoConfig(profile, http, businessZone, cluster, database, changed, capture, aws, devServices, demo);
+  }
+
+  public PulsoConfig withAws(Aws changed) {
+    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, changed, devServices, demo);
+  }
+
+  public PulsoConfig withDevServices(DevServices changed) {
+    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, aws, changed, demo);
+  }
+
+  public PulsoConfig withDemo(Demo changed) {
+    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, aws, devServices, changed);
+  }
 
   static PulsoConfig from(String profile, JsonObject tree) {
     ConfigReader r = new ConfigReader(tree);
@@ -73,6 +100,9 @@ public record PulsoConfig(
         r.identifier("source.salesTable"), r.identifier("source.saleIdColumn"), r.identifier("source.saleClientColumn"),
         r.identifier("source.saleProductColumn"), r.identifier("source.saleTimeColumn"),
         r.identifier("source.saleAmountColumn"));
+    Capture capture = new Capture(r.identifier("capture.slotName"), r.identifier("capture.publicationName"),
+        Duration.ofMillis(r.integer("capture.pollIntervalMillis", 1, 60_000)),
+        r.integer("capture.maxChangesPerPoll", 1, 10_000_000), r.integer("capture.fetchSize", 1, 100_000));
     AwsHttp awsHttp = new AwsHttp(r.integer("aws.http.maxConnections", 1, 10_000),
         Duration.ofMillis(r.integer("aws.http.connectTimeoutMillis", 100, 600_000)),
         Duration.ofMillis(r.integer("aws.http.readTimeoutMillis", 100, 600_000)),
@@ -91,6 +121,7 @@ public record PulsoConfig(
     if (devServices.enabled() && "aws".equals(profile)) {
       throw new ConfigException("devServices.enabled: dev services never run in the aws profile");
     }
-    return new PulsoConfig(profile, http, r.zone("business.timeZone"), cluster, database, source, aws, devServices, demo);
+    return new PulsoConfig(profile, http, r.zone("business.timeZone"), cluster, database, source, capture, aws,
+        devServices, demo);
   }
 }

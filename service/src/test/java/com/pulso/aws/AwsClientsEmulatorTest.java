@@ -281,20 +281,15 @@ class AwsClientsEmulatorTest {
 
   private static PulsoConfig withBucket(PulsoConfig config, String bucket) {
     PulsoConfig.Aws aws = config.aws();
-    return withAws(config, new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
+    return config.withAws(new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
         aws.dynamoDbEndpoint(), aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.kinesisStream(),
         aws.kinesisShards(), aws.dynamoDbTable(), bucket, aws.http()));
   }
 
   private static PulsoConfig withDynamoDbEndpoint(PulsoConfig config, URI endpoint) {
     PulsoConfig.Aws aws = config.aws();
-    return withAws(config, new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
+    return config.withAws(new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
         endpoint, aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.kinesisStream(),
         aws.kinesisShards(), aws.dynamoDbTable(), aws.s3Bucket(), aws.http()));
-  }
-
-  private static PulsoConfig withAws(PulsoConfig config, PulsoConfig.Aws changed) {
-    return new PulsoConfig(config.profile(), config.http(), config.businessZone(), config.cluster(), config.database(),
-        config.source(), changed, config.devServices(), config.demo());
   }
 }

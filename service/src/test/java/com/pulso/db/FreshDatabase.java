@@ -38,10 +38,11 @@ public final class FreshDatabase {
     }
     PulsoConfig.Database db = base.database();
     PulsoConfig.DevServices ds = base.devServices();
-    return new PulsoConfig(base.profile(), base.http(), base.businessZone(), base.cluster(),
-        new PulsoConfig.Database(db.host(), db.port(), name, db.user(), db.password(), db.poolSize(), db.sslMode(), db.sslRootCert()),
-        source, base.aws(), new PulsoConfig.DevServices(devServices, ds.dataDir(), ds.emulatorsDir()),
-        base.demo());
+    return base
+        .withDatabase(new PulsoConfig.Database(db.host(), db.port(), name, db.user(), db.password(), db.poolSize(),
+            db.sslMode(), db.sslRootCert()))
+        .withSource(source)
+        .withDevServices(new PulsoConfig.DevServices(devServices, ds.dataDir(), ds.emulatorsDir()));
   }
 
   private static synchronized void dropLeftovers(Statement st) throws SQLException {

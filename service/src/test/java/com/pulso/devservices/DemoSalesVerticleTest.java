@@ -115,8 +115,7 @@ class DemoSalesVerticleTest {
   }
 
   private static PulsoConfig withDemo(PulsoConfig c, int rate, int clients, int historyDays) {
-    return new PulsoConfig(c.profile(), c.http(), c.businessZone(), c.cluster(), c.database(), c.source(), c.aws(),
-        c.devServices(), new PulsoConfig.Demo(true, rate, clients, historyDays));
+    return c.withDemo(new PulsoConfig.Demo(true, rate, clients, historyDays));
   }
 
   private static String deploy(Vertx vertx, DemoSalesVerticle verticle) throws Exception {
