@@ -1,0 +1,120 @@
+package com.pulso.capture;
+
+import com.pulso.config.PulsoConfig;
+import com.pulso.sales.Lsn;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Cursor;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Pulso's logical replication slot ({@code pgoutput}) and publication on the source database.
+ * Changes are read by peeking — nothing is consumed — and the slot is advanced only to a position
+ * whose changes Kinesis has acknowledged, so a crash between the two re-reads them (and the
+ * positions they carry make the re-read harmless). Reads stream through a cursor: a transaction of
+ * any size is handled in chunks of {@code capture.fetchSize} messages.
+ */
+public final class ReplicationSlot {
+
+  /** One pgoutput message as the slot returns it: its LSN, its transaction id and the raw bytes. */
+  public record PeekedMessage(Lsn lsn, long xid, byte[] data) {}
+
+  /** The slot as it stands: whether this call created it, and from where it streams. */
+  public record SlotState(boolean created, Lsn confirmedFlush) {}
+
+  private static final String DUPLICATE_OBJECT = "42710";
+
+  private final Pool pool;
+  private final PulsoConfig.Capture capture;
+  private final String salesTable;
+
+  public ReplicationSlot(Pool pool, PulsoConfig.Capture capture, PulsoConfig.Source source) {
+    this.pool = pool;
+    this.capture = capture;
+    this.salesTable = source.salesTable();
+  }
+
+  /** Creates the publication (sales table only) and the slot when missing. Idempotent. */
+  public Future<SlotState> ensure() {
+    return ensurePublication().compose(v -> pool.preparedQuery(
+            "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1")
+        .execute(Tuple.of(capture.slotName()))
+        .compose(rows -> rows.size() > 0
+            ? Future.succeededFuture(new SlotState(false, Lsn.parse(rows.iterator().next().getString(0))))
+            : createSlot()));
+  }
+
+  /**
+   * Reads up to {@code capture.maxChangesPerPoll} changes (whole transactions) from the slot's
+   * confirmed position, handing them to {@code chunks} in order, one chunk at a time: the next chunk
+   * is read only when the previous one's future completes. Completes with the number of messages.
+   */
+  public Future<Long> peek(Function<List<PeekedMessage>, Future<Void>> chunks) {
+    String sql = "SELECT lsn::text, xid::text::bigint, data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2,"
+        + " 'proto_version', '1', 'publication_names', $3)";
+    return pool.withTransaction(connection -> connection.prepare(sql).compose(statement -> {
+      Cursor cursor = statement.cursor(Tuple.of(capture.slotName(), capture.maxChangesPerPoll(),
+          capture.publicationName()));
+      return readChunks(cursor, chunks, 0).eventually(cursor::close);
+    }));
+  }
+
+  /** Releases the WAL of everything before {@code lsn}: call it only for acknowledged changes. */
+  public Future<Void> advance(Lsn lsn) {
+    return pool.preparedQuery("SELECT pg_replication_slot_advance($1, $2::pg_lsn)")
+        .execute(Tuple.of(capture.slotName(), lsn.toString()))
+        .mapEmpty();
+  }
+
+  /** Bytes of WAL the slot keeps the server from recycling (a capture that falls behind grows it). */
+  public Future<Long> retainedWalBytes() {
+    return pool.preparedQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint"
+            + " FROM pg_replication_slots WHERE slot_name = $1")
+        .execute(Tuple.of(capture.slotName()))
+        .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+  }
+
+  private Future<Long> readChunks(Cursor cursor, Function<List<PeekedMessage>, Future<Void>> chunks, long read) {
+    return cursor.read(capture.fetchSize()).compose(rows -> {
+      List<PeekedMessage> chunk = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        Buffer data = row.getBuffer(2);
+        chunk.add(new PeekedMessage(Lsn.parse(row.getString(0)), row.getLong(1), data.getBytes()));
+      }
+      long total = read + chunk.size();
+      Future<Void> handled = chunk.isEmpty() ? Future.succeededFuture() : chunks.apply(chunk);
+      return handled.compose(v -> cursor.hasMore() ? readChunks(cursor, chunks, total) : Future.succeededFuture(total));
+    });
+  }
+
+  private Future<Void> ensurePublication() {
+    return pool.preparedQuery("SELECT 1 FROM pg_publication WHERE pubname = $1")
+        .execute(Tuple.of(capture.publicationName()))
+        .compose(rows -> rows.size() > 0
+            ? Future.<Void>succeededFuture()
+            // Identifiers come validated from the configuration (letters, digits, underscore).
+            : pool.query("CREATE PUBLICATION " + quote(capture.publicationName()) + " FOR TABLE " + quote(salesTable))
+                .execute().<Void>mapEmpty()
+                .recover(error -> isDuplicate(error) ? Future.succeededFuture() : Future.failedFuture(error)));
+  }
+
+  private Future<SlotState> createSlot() {
+    return pool.preparedQuery("SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')")
+        .execute(Tuple.of(capture.slotName()))
+        .map(rows -> new SlotState(true, Lsn.parse(rows.iterator().next().getString(0))));
+  }
+
+  private static boolean isDuplicate(Throwable error) {
+    return error instanceof PgException pg && DUPLICATE_OBJECT.equals(pg.getSqlState());
+  }
+
+  private static String quote(String identifier) {
+    return '"' + identifier + '"';
+  }
+}
