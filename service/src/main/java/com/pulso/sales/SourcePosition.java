@@ -5,9 +5,6 @@ package com.pulso.sales;
  * its index among that transaction's changes. It is the change's identity end to end — a
  * transaction decoded again after a crash yields the same positions — so DynamoDB items remember
  * the highest position applied (per Kinesis shard) and ignore anything at or below it.
- *
- * <p>Rows that predate the replication slot (bootstrap) have commit LSN {@link Lsn#ZERO} and their
- * sale id as index: they are published before any streamed change, in id order.
  */
 public record SourcePosition(Lsn commitLsn, long index) implements Comparable<SourcePosition> {
 
@@ -15,10 +12,6 @@ public record SourcePosition(Lsn commitLsn, long index) implements Comparable<So
     if (index < 0) {
       throw new IllegalArgumentException("index must be >= 0: " + index);
     }
-  }
-
-  public static SourcePosition bootstrap(long saleId) {
-    return new SourcePosition(Lsn.ZERO, saleId);
   }
 
   @Override
