@@ -1,0 +1,48 @@
+package com.pulso.testing;
+
+import com.pulso.config.PulsoConfig;
+import com.pulso.db.Postgres;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What the real-time figures must equal: the provider × client × day figures computed by SQL over
+ * the source tables, days in the business zone. Written independently of the pipeline on purpose.
+ * Sales that belong to no provider (unknown product) or cannot be counted (no client, no amount)
+ * are not part of any provider's figures.
+ */
+public final class SalesGroundTruth {
+
+  /** One provider × client × day. */
+  public record ClientDay(int providerId, long clientId, LocalDate day) {}
+
+  /** Transactions and exact amount. */
+  public record Figures(long transactions, BigDecimal amount) {}
+
+  private SalesGroundTruth() {}
+
+  public static Map<ClientDay, Figures> clientDays(PulsoConfig config) throws SQLException {
+    String sql = """
+        SELECT p.provider_id, v.cliente_id, (v.fecha AT TIME ZONE ?)::date AS day, count(*), sum(v.monto)
+        FROM ventas v JOIN pulso.products p ON p.code = v.producto
+        WHERE v.cliente_id IS NOT NULL AND v.monto IS NOT NULL
+        GROUP BY 1, 2, 3""";
+    Map<ClientDay, Figures> truth = new HashMap<>();
+    try (Connection c = Postgres.connect(config.database()); PreparedStatement st = c.prepareStatement(sql)) {
+      st.setString(1, config.businessZone().getId());
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          truth.put(new ClientDay(rs.getInt(1), rs.getLong(2), rs.getObject(3, LocalDate.class)),
+              new Figures(rs.getLong(4), rs.getBigDecimal(5)));
+        }
+      }
+    }
+    return truth;
+  }
+}
