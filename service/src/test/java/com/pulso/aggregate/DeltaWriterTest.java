@@ -2,6 +2,7 @@ package com.pulso.aggregate;
 
 import static com.pulso.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.pulso.aggregate.RandomSales.Figures;
 import com.pulso.aws.AwsClients;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 /** Batches applied to the DynamoDB emulator, checked against the ground truth of a random source. */
 @ExtendWith(VertxExtension.class)
@@ -157,6 +159,18 @@ class DeltaWriterTest {
         assertThat(item).doesNotContainKey(MetricKeys.EXPIRES_AT);
       }
     }
+  }
+
+  @Test
+  void aBatchThatCannotBeWrittenFailsNamingTheShardAndItem(Vertx vertx) {
+    DeltaWriter nowhere = new DeltaWriter(vertx, clients, "no-such-table-" + UUID.randomUUID(), keys, RETENTION, registry);
+    BatchFold fold = BatchFold.of(keys, SHARD, new RandomSales(23L, 20).byShard().get(SHARD));
+
+    assertThatThrownBy(() -> await(nowhere.apply(fold)))
+        .cause().isInstanceOf(DeltaWriteException.class)
+        .hasMessageContaining("shard " + SHARD)
+        .hasMessageContaining("item P#")
+        .hasRootCauseInstanceOf(ResourceNotFoundException.class);
   }
 
   private void applyAllShards(RandomSales sales, int maxBatch) throws Exception {
