@@ -1,0 +1,54 @@
+package com.pulso.aggregate;
+
+import com.pulso.sales.SourcePosition;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The change one shard's batch makes to one metric item: its contributions in position order (one
+ * per sale change, strictly increasing), kept apart so that an item found partly applied can be
+ * refolded from the position it holds ({@link #above}).
+ */
+public record ItemDelta(MetricItem item, List<Contribution> contributions) {
+
+  public ItemDelta {
+    Objects.requireNonNull(item, "item");
+    contributions = List.copyOf(contributions);
+    if (contributions.isEmpty()) {
+      throw new IllegalArgumentException("an item delta needs at least one contribution: " + item);
+    }
+    for (int i = 1; i < contributions.size(); i++) {
+      if (contributions.get(i).position().compareTo(contributions.get(i - 1).position()) <= 0) {
+        throw new IllegalArgumentException("contributions of " + item + " are not in strictly increasing position order: "
+            + contributions.get(i - 1).position() + " then " + contributions.get(i).position());
+      }
+    }
+  }
+
+  public long transactions() {
+    return contributions.stream().mapToLong(Contribution::transactions).sum();
+  }
+
+  /** The net amount, scale 2. */
+  public BigDecimal amount() {
+    return contributions.stream().map(Contribution::amount).reduce(BigDecimal.ZERO.setScale(2), BigDecimal::add);
+  }
+
+  /** The lowest position: the item must hold a lower one (or none) for the whole delta to apply. */
+  public SourcePosition first() {
+    return contributions.get(0).position();
+  }
+
+  /** The highest position: what the item holds once the delta is applied. */
+  public SourcePosition last() {
+    return contributions.get(contributions.size() - 1).position();
+  }
+
+  /** The part of this delta after {@code applied}: empty when the item already holds all of it. */
+  public Optional<ItemDelta> above(SourcePosition applied) {
+    List<Contribution> rest = contributions.stream().filter(c -> c.position().compareTo(applied) > 0).toList();
+    return rest.isEmpty() ? Optional.empty() : Optional.of(new ItemDelta(item, rest));
+  }
+}

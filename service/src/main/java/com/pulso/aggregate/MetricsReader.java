@@ -1,0 +1,131 @@
+package com.pulso.aggregate;
+
+import com.pulso.aggregate.MetricItem.ClientDay;
+import com.pulso.aggregate.MetricItem.ProductMinute;
+import com.pulso.aws.AwsClients;
+import com.pulso.aws.AwsResources;
+import io.vertx.core.Future;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+
+/**
+ * Reads the real-time figures back from the metrics table, exact. Reads are strongly consistent: a
+ * reader usually comes right after {@code pulso.metrics.<providerId>} announced a write, and must not
+ * cache what was there before it. Items whose figures net out to zero (a sale voided the same day)
+ * are left out, as a query over the source would have no row for them.
+ */
+public final class MetricsReader {
+
+  private static final String PROJECTION = "#pk, #sk, #tx, #amount";
+  private static final Map<String, String> NAMES = Map.of(
+      "#pk", AwsResources.PARTITION_KEY,
+      "#sk", AwsResources.SORT_KEY,
+      "#tx", MetricKeys.TRANSACTIONS,
+      "#amount", MetricKeys.AMOUNT);
+
+  private final AwsClients clients;
+  private final String table;
+  private final MetricKeys keys;
+  /** Items per Query page; null: DynamoDB's own limit (1 MB a page). */
+  private final Integer pageLimit;
+
+  public MetricsReader(AwsClients clients, String table, MetricKeys keys) {
+    this(clients, table, keys, null);
+  }
+
+  /** With small pages, so that a test reads many of them. */
+  MetricsReader(AwsClients clients, String table, MetricKeys keys, Integer pageLimit) {
+    this.clients = clients;
+    this.table = Objects.requireNonNull(table, "table");
+    this.keys = keys;
+    this.pageLimit = pageLimit;
+  }
+
+  /** The provider's figures per client for a business day, by client id. */
+  public Future<List<DailyClientTotal>> clientDay(int providerId, LocalDate day) {
+    return query(keys.clientDayPartition(providerId, day)).map(items -> items.stream()
+        .map(item -> {
+          ClientDay key = (ClientDay) parse(item);
+          return new DailyClientTotal(providerId, day, key.clientId(), transactions(item), amount(item));
+        })
+        .filter(total -> !isZero(total.transactions(), total.amount()))
+        .sorted(Comparator.comparingLong(DailyClientTotal::clientId))
+        .toList());
+  }
+
+  /** The provider's total for a business day: the sum of the shards' day-total items. */
+  public Future<DailyTotal> dayTotal(int providerId, LocalDate day) {
+    return query(keys.dayTotalPartition(providerId, day)).map(items -> {
+      long transactions = 0;
+      BigDecimal amount = BigDecimal.ZERO.setScale(2);
+      for (Map<String, AttributeValue> item : items) {
+        transactions += transactions(item);
+        amount = amount.add(amount(item));
+      }
+      return new DailyTotal(providerId, day, transactions, amount);
+    });
+  }
+
+  /** The provider's figures per product and minute for a business day (minutes within the retention only). */
+  public Future<List<MinuteBucket>> productMinutes(int providerId, LocalDate day) {
+    return query(keys.productMinutePartition(providerId, day)).map(items -> items.stream()
+        .map(item -> {
+          ProductMinute key = (ProductMinute) parse(item);
+          return new MinuteBucket(providerId, key.minute(), key.productCode(), transactions(item), amount(item));
+        })
+        .filter(bucket -> !isZero(bucket.transactions(), bucket.amount()))
+        .sorted(Comparator.comparing(MinuteBucket::minute).thenComparing(MinuteBucket::productCode))
+        .toList());
+  }
+
+  private Future<List<Map<String, AttributeValue>>> query(String partitionKey) {
+    return page(partitionKey, null, new ArrayList<>());
+  }
+
+  private Future<List<Map<String, AttributeValue>>> page(String partitionKey, Map<String, AttributeValue> startKey,
+                                                         List<Map<String, AttributeValue>> items) {
+    QueryRequest.Builder request = QueryRequest.builder()
+        .tableName(table)
+        .keyConditionExpression("#pk = :pk")
+        .expressionAttributeNames(NAMES)
+        .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(partitionKey)))
+        .projectionExpression(PROJECTION)
+        .consistentRead(true)
+        .limit(pageLimit);
+    if (startKey != null) {
+      request.exclusiveStartKey(startKey);
+    }
+    return clients.call(() -> clients.dynamoDb().query(request.build())).compose(response -> {
+      items.addAll(response.items());
+      return response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+          ? page(partitionKey, response.lastEvaluatedKey(), items)
+          : Future.succeededFuture(items);
+    });
+  }
+
+  private MetricItem parse(Map<String, AttributeValue> item) {
+    return keys.parse(item.get(AwsResources.PARTITION_KEY).s(), item.get(AwsResources.SORT_KEY).s());
+  }
+
+  private static long transactions(Map<String, AttributeValue> item) {
+    AttributeValue value = item.get(MetricKeys.TRANSACTIONS);
+    return value == null ? 0 : Long.parseLong(value.n());
+  }
+
+  /** Exact: a stored amount with more than two decimals is an error, never rounded away. */
+  private static BigDecimal amount(Map<String, AttributeValue> item) {
+    AttributeValue value = item.get(MetricKeys.AMOUNT);
+    return value == null ? BigDecimal.ZERO.setScale(2) : new BigDecimal(value.n()).setScale(2);
+  }
+
+  private static boolean isZero(long transactions, BigDecimal amount) {
+    return transactions == 0 && amount.signum() == 0;
+  }
+}
