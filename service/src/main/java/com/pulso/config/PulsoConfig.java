@@ -20,6 +20,7 @@ public record PulsoConfig(
     Database database,
     Source source,
     Capture capture,
+    Aggregate aggregate,
     Aws aws,
     DevServices devServices,
     Demo demo) {
@@ -44,6 +45,9 @@ public record PulsoConfig(
   public record Capture(String slotName, String publicationName, Duration pollInterval, int maxChangesPerPoll,
                         int fetchSize) {}
 
+  /** How the real-time figures are kept in DynamoDB. */
+  public record Aggregate(Duration minuteRetention) {}
+
   /** Endpoint overrides are null for the real AWS endpoint of the region. */
   public record Aws(String region, boolean manageResources, URI kinesisEndpoint, URI dynamoDbEndpoint,
                     URI s3Endpoint, URI glueEndpoint, URI snsEndpoint, String kinesisStream,
@@ -59,23 +63,23 @@ public record PulsoConfig(
   // Copies with one part changed: tests point a config at a fresh database, table or stream.
 
   public PulsoConfig withDatabase(Database changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, changed, source, capture, aws, devServices, demo);
+    return new PulsoConfig(profile, http, businessZone, cluster, changed, source, capture, aggregate, aws, devServices, demo);
   }
 
   public PulsoConfig withSource(Source changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, changed, capture, aws, devServices, demo);
+    return new PulsoConfig(profile, http, businessZone, cluster, database, changed, capture, aggregate, aws, devServices, demo);
   }
 
   public PulsoConfig withAws(Aws changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, changed, devServices, demo);
+    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, aggregate, changed, devServices, demo);
   }
 
   public PulsoConfig withDevServices(DevServices changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, aws, changed, demo);
+    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, aggregate, aws, changed, demo);
   }
 
   public PulsoConfig withDemo(Demo changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, aws, devServices, changed);
+    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, aggregate, aws, devServices, changed);
   }
 
   static PulsoConfig from(String profile, JsonObject tree) {
@@ -103,6 +107,7 @@ public record PulsoConfig(
     Capture capture = new Capture(r.identifier("capture.slotName"), r.identifier("capture.publicationName"),
         Duration.ofMillis(r.integer("capture.pollIntervalMillis", 1, 60_000)),
         r.integer("capture.maxChangesPerPoll", 1, 10_000_000), r.integer("capture.fetchSize", 1, 100_000));
+    Aggregate aggregate = new Aggregate(Duration.ofHours(r.integer("aggregate.minuteRetentionHours", 1, 24 * 366)));
     AwsHttp awsHttp = new AwsHttp(r.integer("aws.http.maxConnections", 1, 10_000),
         Duration.ofMillis(r.integer("aws.http.connectTimeoutMillis", 100, 600_000)),
         Duration.ofMillis(r.integer("aws.http.readTimeoutMillis", 100, 600_000)),
@@ -121,7 +126,7 @@ public record PulsoConfig(
     if (devServices.enabled() && "aws".equals(profile)) {
       throw new ConfigException("devServices.enabled: dev services never run in the aws profile");
     }
-    return new PulsoConfig(profile, http, r.zone("business.timeZone"), cluster, database, source, capture, aws,
-        devServices, demo);
+    return new PulsoConfig(profile, http, r.zone("business.timeZone"), cluster, database, source, capture, aggregate,
+        aws, devServices, demo);
   }
 }
