@@ -131,7 +131,17 @@ public final class MetricKeys {
 
   /** The key of a consumer's checkpoint for one shard of a stream (attribute {@link #CHECKPOINT_SEQUENCE}). */
   public Map<String, AttributeValue> checkpointKey(String stream, String shardId) {
-    return key(CHECKPOINT_PARTITION, stream + "#" + shardId);
+    return key(CHECKPOINT_PARTITION, checkpointSortKeyPrefix(stream) + shardId);
+  }
+
+  /** The partition holding every checkpoint. */
+  public String checkpointPartition() {
+    return CHECKPOINT_PARTITION;
+  }
+
+  /** A stream's checkpoints are the sort keys that start with this; the shard id follows it. */
+  public String checkpointSortKeyPrefix(String stream) {
+    return stream + "#";
   }
 
   /**
