@@ -41,12 +41,12 @@ class SaleChangeCodecTest {
     Sale sale = new Sale(7, 9, "LAC-001", 3, Instant.parse("2026-11-29T14:59:59.500Z"), new BigDecimal("-5.00"));
 
     JsonObject record = new JsonObject(new String(
-        SaleChangeCodec.encode(List.of(new SaleChange.Inserted(SourcePosition.bootstrap(7), COMMIT, sale))),
+        SaleChangeCodec.encode(List.of(new SaleChange.Inserted(new SourcePosition(Lsn.parse("0/16B3748"), 7), COMMIT, sale))),
         StandardCharsets.UTF_8));
 
     JsonObject change = record.getJsonArray("changes").getJsonObject(0);
     assertThat(record.getValue("v")).isEqualTo(1);
-    assertThat(change.getString("pos")).isEqualTo(SourcePosition.bootstrap(7).sortable());
+    assertThat(change.getString("pos")).isEqualTo(new SourcePosition(Lsn.parse("0/16B3748"), 7).sortable());
     assertThat(change.getString("commit")).isEqualTo("2026-11-29T15:00:00.123456Z");
     assertThat(change.getString("op")).isEqualTo("insert");
     assertThat(change.getJsonObject("sale").getValue("amount")).isEqualTo("-5.00");
