@@ -18,8 +18,6 @@ import com.pulso.capture.PgOutputMessage.Update;
 import com.pulso.capture.PgOutputMessage.Value;
 import com.pulso.capture.RowChange.Kind;
 import com.pulso.capture.RowChange.Row;
-import com.pulso.sales.Lsn;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -31,8 +29,12 @@ import java.util.Set;
 /**
  * Turns the decoded pgoutput messages of one decoding session, in the order PostgreSQL sent them,
  * into neutral {@link TransactionEvent}s, one change at a time so that a transaction of any size is
- * handled in bounded memory. Keeps the session's {@link RelationCache}; use one assembler per peek
- * call (or a long-lived one: relations are refreshed as they are re-sent). Not thread-safe.
+ * handled in bounded memory. Use one assembler per peek call: each call is a decoding session that
+ * re-sends its relations (kept in the assembler's {@link RelationCache}), and a call that failed half
+ * way leaves a transaction open. Not thread-safe.
+ *
+ * <p>Every change of a transaction takes the next index (from 0), truncations included, so that a
+ * transaction decoded again yields the same {@link com.pulso.sales.SourcePosition}s.
  */
 public final class ChangeAssembler {
 
@@ -106,10 +108,8 @@ public final class ChangeAssembler {
   }
 
   private RowChange change(Begin tx, Relation relation, Kind kind, Row oldRow, Row newRow) {
-    Lsn commitLsn = tx.finalLsn();
-    Instant commitTime = tx.commitTime();
-    return new RowChange(tx.xid(), commitLsn, commitTime, nextIndex++, relation.namespace(), relation.name(), kind,
-        oldRow, newRow);
+    return new RowChange(tx.xid(), tx.finalLsn(), tx.commitTime(), nextIndex++, relation.namespace(), relation.name(),
+        kind, oldRow, newRow);
   }
 
   /** An old tuple holds only the key unless the whole row is the identity (FULL). */

@@ -62,7 +62,6 @@ class PgOutputFromPostgresTest {
 
   @BeforeAll
   static void recordScript() throws Exception {
-    TestSlot.dropLeftovers(TestServices.config());
     PulsoConfig config = FreshDatabase.create(TestServices.config(), false);
     conn = FreshDatabase.connect(config);
     try (Statement st = conn.createStatement()) {

@@ -1,21 +1,19 @@
 package com.pulso.capture;
 
-import com.pulso.config.PulsoConfig;
-import com.pulso.db.Postgres;
 import com.pulso.sales.Lsn;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 /**
  * A {@code pgoutput} logical replication slot of a test, read with the same SQL peek the capture
- * uses. Slots are per server and keep their database from being dropped, so {@link #close()} drops
- * it, and {@link #create} first drops the inactive slots earlier (killed) test runs left behind.
+ * uses. Temporary: a slot keeps its database from being dropped (as {@code FreshDatabase} does with
+ * the databases of earlier runs), and a temporary slot goes with its session even if the test JVM is
+ * killed. Peek it through the connection that created it.
  */
 final class TestSlot implements AutoCloseable {
 
@@ -34,22 +32,9 @@ final class TestSlot implements AutoCloseable {
     this.publication = publication;
   }
 
-  /**
-   * Drops the slots of earlier, killed test runs: call it before creating fresh databases, which
-   * drops the databases of earlier runs (PostgreSQL refuses to drop a database that holds a slot).
-   * A slot whose database has a connection is in use and left alone.
-   */
-  static void dropLeftovers(PulsoConfig config) throws SQLException {
-    try (Connection conn = Postgres.connect(config.database()); Statement st = conn.createStatement()) {
-      st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-          + " WHERE slot_name LIKE '" + PREFIX + "%' AND NOT active AND database NOT IN"
-          + " (SELECT datname FROM pg_stat_activity WHERE datname IS NOT NULL)");
-    }
-  }
-
   static TestSlot create(Connection conn, String publication) throws SQLException {
     String name = PREFIX + UUID.randomUUID().toString().replace("-", "");
-    try (PreparedStatement ps = conn.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+    try (PreparedStatement ps = conn.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput', true)")) {
       ps.setString(1, name);
       ps.execute();
     }
