@@ -70,6 +70,10 @@ public record PulsoConfig(
     return new PulsoConfig(profile, http, businessZone, cluster, database, changed, capture, aggregate, aws, devServices, demo);
   }
 
+  public PulsoConfig withCapture(Capture changed) {
+    return new PulsoConfig(profile, http, businessZone, cluster, database, source, changed, aggregate, aws, devServices, demo);
+  }
+
   public PulsoConfig withAws(Aws changed) {
     return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, aggregate, changed, devServices, demo);
   }

@@ -14,19 +14,19 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 
 /** Fresh Kinesis streams on the test emulator, one per test, and reading them back whole. Call from a test thread. */
-final class TestStreams {
+public final class TestStreams {
 
   private TestStreams() {}
 
   /** A new stream of {@code shards} shards, ACTIVE. */
-  static String create(AwsClients clients, int shards) throws Exception {
+  public static String create(AwsClients clients, int shards) throws Exception {
     String stream = "test-" + UUID.randomUUID();
     await(clients.call(() -> clients.kinesis().createStream(b -> b.streamName(stream).shardCount(shards))));
     awaitActive(clients, stream);
     return stream;
   }
 
-  static void awaitActive(AwsClients clients, String stream) throws Exception {
+  public static void awaitActive(AwsClients clients, String stream) throws Exception {
     Await.waitUntil(() -> {
       try {
         return await(clients.call(() -> clients.kinesis().describeStreamSummary(b -> b.streamName(stream))))
@@ -38,17 +38,17 @@ final class TestStreams {
   }
 
   /** Deletes the stream: the emulator's shard limit counts every stream it holds. */
-  static void delete(AwsClients clients, String stream) throws Exception {
+  public static void delete(AwsClients clients, String stream) throws Exception {
     await(clients.call(() -> clients.kinesis().deleteStream(b -> b.streamName(stream))));
   }
 
   /** Every shard of the stream, open or closed. */
-  static List<Shard> shards(AwsClients clients, String stream) throws Exception {
+  public static List<Shard> shards(AwsClients clients, String stream) throws Exception {
     return await(clients.call(() -> clients.kinesis().listShards(b -> b.streamName(stream)))).shards();
   }
 
   /** Every record of one shard, from TRIM_HORIZON, in the shard's order. */
-  static List<Record> readShard(AwsClients clients, String stream, String shardId) throws Exception {
+  public static List<Record> readShard(AwsClients clients, String stream, String shardId) throws Exception {
     String iterator = await(clients.call(() -> clients.kinesis().getShardIterator(b -> b
         .streamName(stream).shardId(shardId).shardIteratorType(ShardIteratorType.TRIM_HORIZON)))).shardIterator();
     List<Record> records = new ArrayList<>();

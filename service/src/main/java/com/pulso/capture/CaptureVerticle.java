@@ -1,0 +1,223 @@
+package com.pulso.capture;
+
+import com.pulso.aws.AwsClients;
+import com.pulso.capture.ReplicationSlot.PeekedMessage;
+import com.pulso.config.PulsoConfig;
+import com.pulso.sales.Lsn;
+import com.pulso.sales.SaleChange;
+import com.pulso.sales.SourcePosition;
+import com.pulso.stream.KinesisPublisher;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's one capture (run by a {@link com.pulso.cluster.ClusterSingleton}, fenced at the slot
+ * by a {@link CaptureFence}): polls the replication slot, decodes and maps every change of the sales
+ * table, ships the sale changes to Kinesis, files the rest as dead letters, and advances the slot
+ * to the end of the last transaction whose changes are all acknowledged.
+ *
+ * <p>A failure anywhere ends the poll; the next one starts again from the slot's confirmed position.
+ * Changes shipped twice that way carry the same positions and count once downstream; none is skipped,
+ * because the slot never moves past a change Kinesis has not acknowledged.
+ */
+public final class CaptureVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CaptureVerticle.class);
+  /** Changes shipped per PutRecords round: bounds memory whatever the size of a transaction. */
+  private static final int SHIP_BATCH = 2_000;
+  private static final Duration PRODUCTS_REFRESH = Duration.ofSeconds(5);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+  private static final Duration WAL_CHECK = Duration.ofSeconds(10);
+
+  private final PulsoConfig config;
+  private final Pool pool;
+  private final AwsClients aws;
+  private final MeterRegistry registry;
+  private final ReplicationSlot slot;
+  private final DeadLetters deadLetters;
+
+  private CaptureFence fence;
+  private KinesisPublisher publisher;
+  private SaleChangeMapper mapper;
+  private Instant productsLoadedAt = Instant.EPOCH;
+  private boolean stopping;
+  private long timerId = -1;
+  private int failures;
+  private Future<?> polling = Future.succeededFuture();
+  private final AtomicLong lastShippedCommitMillis = new AtomicLong();
+  private final AtomicLong retainedWal = new AtomicLong();
+  private long walTimerId = -1;
+  private Counter deadLettered;
+  private Counter pollFailures;
+
+  public CaptureVerticle(PulsoConfig config, Pool pool, AwsClients aws, MeterRegistry registry) {
+    this.config = config;
+    this.pool = pool;
+    this.aws = aws;
+    this.registry = registry;
+    this.slot = new ReplicationSlot(pool, config.capture(), config.source());
+    this.deadLetters = new DeadLetters(pool);
+  }
+
+  @Override
+  public Future<?> start() {
+    deadLettered = Counter.builder("pulso.capture.dead.lettered").register(registry);
+    pollFailures = Counter.builder("pulso.capture.poll.failures").register(registry);
+    Gauge.builder("pulso.capture.lag.seconds", lastShippedCommitMillis,
+            last -> last.get() == 0 ? 0 : (System.currentTimeMillis() - last.get()) / 1000.0)
+        .description("Now minus the commit time of the last change shipped to Kinesis")
+        .register(registry);
+    Gauge.builder("pulso.capture.slot.retained.wal.bytes", retainedWal, AtomicLong::get)
+        .description("WAL the replication slot keeps from being recycled")
+        .register(registry);
+    walTimerId = vertx.setPeriodic(WAL_CHECK.toMillis(), id -> slot.retainedWalBytes()
+        .onSuccess(retainedWal::set)
+        .onFailure(error -> LOG.debug("Cannot read the slot's retained WAL: {}", error.toString())));
+    return CaptureFence.acquire(vertx, config.database(), config.capture().slotName())
+        .compose(acquired -> {
+          fence = acquired;
+          return slot.ensure();
+        })
+        .compose(state -> {
+          LOG.info("Capture on slot {} from {}{}", config.capture().slotName(), state.confirmedFlush(),
+              state.created() ? " (slot created)" : "");
+          return KinesisPublisher.create(vertx, aws, config.aws().kinesisStream(), registry);
+        })
+        .onSuccess(created -> {
+          publisher = created;
+          schedule(Duration.ZERO);
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(timerId);
+    vertx.cancelTimer(walTimerId);
+    return polling.transform(done -> fence == null ? Future.succeededFuture() : fence.release());
+  }
+
+  private void schedule(Duration delay) {
+    if (stopping) {
+      return;
+    }
+    timerId = vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
+      polling = poll().onComplete(done -> {
+        if (done.succeeded()) {
+          failures = 0;
+          schedule(done.result() > 0 ? Duration.ZERO : config.capture().pollInterval());
+        } else {
+          pollFailures.increment();
+          failures++;
+          Duration backoff = backoff(failures);
+          LOG.warn("Capture poll failed ({} in a row), retrying from the slot's position in {} ms: {}", failures,
+              backoff.toMillis(), done.cause().toString());
+          schedule(backoff);
+        }
+      });
+    });
+  }
+
+  /** One pass over what the slot holds now; completes with the number of messages read. */
+  private Future<Long> poll() {
+    return refreshProducts().compose(v -> {
+      Pass pass = new Pass();
+      return slot.peek(pass::accept)
+          .compose(read -> pass.flush()
+              .compose(flushed -> pass.committedEnd == null ? Future.<Void>succeededFuture() : slot.advance(pass.committedEnd))
+              .map(advanced -> read));
+    });
+  }
+
+  /** The state of one poll: what was decoded and not yet shipped, and how far commits are complete. */
+  private final class Pass {
+    private final ChangeAssembler assembler = new ChangeAssembler();
+    private final List<SaleChange> changes = new ArrayList<>();
+    private final List<DeadLetter> letters = new ArrayList<>();
+    /** End of the last transaction fully read; it becomes safe to advance to once flushed. */
+    private Lsn committedEnd;
+
+    Future<Void> accept(List<PeekedMessage> chunk) {
+      for (PeekedMessage message : chunk) {
+        assembler.accept(PgOutputDecoder.decode(message.data())).ifPresent(this::collect);
+      }
+      return changes.size() >= SHIP_BATCH ? flush() : Future.succeededFuture();
+    }
+
+    private void collect(TransactionEvent event) {
+      if (event instanceof RowChange change) {
+        if (!mapper.isSalesTable(change)) {
+          return;
+        }
+        SaleMapping mapping = mapper.map(change);
+        if (mapping instanceof SaleMapping.Mapped mapped) {
+          changes.add(mapped.change());
+        } else if (mapping instanceof SaleMapping.Rejected rejected) {
+          letters.add(rejected.deadLetter());
+        } else if (mapping instanceof SaleMapping.VoidedAndRejected both) {
+          changes.add(both.change());
+          letters.add(both.deadLetter());
+        }
+      } else if (event instanceof TransactionEvent.Truncated truncated) {
+        // Not a sale change: the figures of every provider would have to be rebuilt (a new bootstrap).
+        letters.add(new DeadLetter(new SourcePosition(truncated.commitLsn(), truncated.index()),
+            "TRUNCATE of " + truncated.qualifiedTables() + ": the real-time figures no longer match the source;"
+                + " re-bootstrap the capture", Map.of()));
+        LOG.error("TRUNCATE of the sales table at {}: real-time figures need a new bootstrap", truncated.commitLsn());
+      } else if (event instanceof TransactionEvent.Committed committed) {
+        committedEnd = committed.endLsn();
+      }
+    }
+
+    /** Ships what was collected and files the dead letters; completes when both are durable. */
+    Future<Void> flush() {
+      List<SaleChange> shipping = List.copyOf(changes);
+      List<DeadLetter> filing = List.copyOf(letters);
+      changes.clear();
+      letters.clear();
+      return Future.all(publisher.publish(shipping), deadLetters.file(filing)).map(done -> {
+        if (!shipping.isEmpty()) {
+          lastShippedCommitMillis.set(shipping.get(shipping.size() - 1).commitTime().toEpochMilli());
+        }
+        deadLettered.increment(filing.size());
+        return null;
+      });
+    }
+  }
+
+  /** The product → provider mapping, reloaded every few seconds so new products count without a restart. */
+  private Future<Void> refreshProducts() {
+    if (mapper != null && Instant.now().isBefore(productsLoadedAt.plus(PRODUCTS_REFRESH))) {
+      return Future.succeededFuture();
+    }
+    return pool.query("SELECT code, provider_id FROM pulso.products").execute().map(rows -> {
+      Map<String, Integer> providerByProduct = new HashMap<>();
+      for (Row row : rows) {
+        providerByProduct.put(row.getString(0), row.getInteger(1));
+      }
+      mapper = new SaleChangeMapper(config.source(), config.businessZone(), providerByProduct);
+      productsLoadedAt = Instant.now();
+      return null;
+    });
+  }
+
+  private static Duration backoff(int failures) {
+    long cap = Math.min(MAX_BACKOFF.toMillis(), 100L << Math.min(failures, 10));
+    return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
+  }
+}
