@@ -1,0 +1,31 @@
+package com.pulso.testing;
+
+import com.pulso.aggregate.DailyClientTotal;
+import com.pulso.aggregate.MetricsReader;
+import com.pulso.testing.SalesGroundTruth.ClientDay;
+import com.pulso.testing.SalesGroundTruth.Figures;
+import java.math.RoundingMode;
+import java.time.LocalDate;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The real-time provider × client × day figures as DynamoDB holds them, shaped like {@link SalesGroundTruth}'s. */
+public final class RealtimeFigures {
+
+  private RealtimeFigures() {}
+
+  public static Map<ClientDay, Figures> clientDays(MetricsReader reader, Collection<Integer> providers,
+                                                   Collection<LocalDate> days) throws Exception {
+    Map<ClientDay, Figures> figures = new HashMap<>();
+    for (int provider : providers) {
+      for (LocalDate day : days) {
+        for (DailyClientTotal total : Await.await(reader.clientDay(provider, day))) {
+          figures.put(new ClientDay(provider, total.clientId(), day),
+              new Figures(total.transactions(), total.amount().setScale(2, RoundingMode.UNNECESSARY)));
+        }
+      }
+    }
+    return figures;
+  }
+}
