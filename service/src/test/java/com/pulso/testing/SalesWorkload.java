@@ -69,13 +69,10 @@ public final class SalesWorkload {
              "INSERT INTO ventas (cliente_id, producto, fecha, monto) VALUES (?, ?, ?, ?)")) {
       c.setAutoCommit(false);
       while (true) {
-        int batch = Math.min(1 + random.nextInt(50), remaining.get());
-        if (batch <= 0 || remaining.addAndGet(-batch) < 0) {
-          remaining.addAndGet(batch);
-          if (remaining.get() <= 0) {
-            return;
-          }
-          continue;
+        int wanted = 1 + random.nextInt(50);
+        int batch = Math.min(wanted, remaining.getAndUpdate(left -> Math.max(0, left - wanted)));
+        if (batch == 0) {
+          return;
         }
         for (int i = 0; i < batch; i++) {
           st.setLong(1, 1 + random.nextInt(200));
@@ -95,7 +92,6 @@ public final class SalesWorkload {
   private static void correct(PulsoConfig config, Instant start, AtomicInteger remaining, SplittableRandom random) {
     try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement()) {
       while (remaining.get() > 0) {
-        long id = 1 + random.nextLong(1_000_000);
         switch (random.nextInt(5)) {
           case 0 -> st.executeUpdate("UPDATE ventas SET monto = monto + 0.01 WHERE id = (SELECT max(id) FROM ventas) - "
               + random.nextInt(100));
@@ -106,7 +102,7 @@ public final class SalesWorkload {
           case 3 -> st.executeUpdate("UPDATE ventas SET fecha = '" + time(start, random)
               + "' WHERE id = (SELECT max(id) FROM ventas) - " + random.nextInt(100));
           default -> st.executeUpdate("DELETE FROM ventas WHERE id = (SELECT max(id) FROM ventas) - "
-              + random.nextInt(100) + " OR id = " + id);
+              + random.nextInt(100));
         }
         Thread.sleep(2);
       }
