@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * aggregated by PostgreSQL, writes them to DynamoDB as absolute base figures, and records in
  * {@code pulso.capture_state} that the slot's bootstrap completed. Streaming the slot may start only
  * then ({@link #ensureBootstrapped()}). Run it under the {@link CaptureFence}: one bootstrapper at a time.
+ *
+ * <p>The reading transaction stays open while its chunks are written to DynamoDB (the cursor reads
+ * the next chunk only once the previous one is written), holding back VACUUM on the source for as
+ * long: the horizons keep that short.
  */
 public final class Bootstrap {
 
@@ -110,6 +114,19 @@ public final class Bootstrap {
               : "slot exists but its bootstrap never completed");
           return redo(slotPosition != null).map(Baseline::consistentPoint);
         });
+  }
+
+  /**
+   * Redoes the bootstrap even though it completed: for when the figures are known to be gone (e.g. a
+   * metrics table created at this start, as the local emulators' is). Same steps as a redo of
+   * {@link #ensureBootstrapped()}; completes with the new slot's consistent point.
+   */
+  public Future<Lsn> redoBootstrap() {
+    LOG.info("Capture slot {}: bootstrap redone on request (figures lost)", config.capture().slotName());
+    return pool.preparedQuery("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database()")
+        .execute(Tuple.of(config.capture().slotName()))
+        .compose(rows -> redo(rows.size() > 0))
+        .map(Baseline::consistentPoint);
   }
 
   /**

@@ -76,6 +76,7 @@ class BootstrapTest {
   private static final String SHARD = "shardId-000000000000";
 
   private final Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  /** Shared with the shop thread of the concurrent test: Random is thread-safe. */
   private final Random random = new Random(20261130);
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private PulsoConfig config;
@@ -156,8 +157,8 @@ class BootstrapTest {
     assertThat(truth).hasSizeGreaterThan(PROVIDERS * 2 * 30);
     assertThat(dynamoClientDays()).isEqualTo(truth);
     assertThat(dynamoDayTotals()).isEqualTo(dayTotals(truth));
+    assertThat(minuteTruth()).isNotEmpty();
     assertThat(dynamoMinutes()).isEqualTo(minuteTruth());
-    assertThat(dynamoMinutes()).isNotEmpty();
     assertThat(position).isEqualTo(slotPosition()).isEqualTo(recordedPosition());
   }
 
@@ -268,6 +269,23 @@ class BootstrapTest {
   }
 
   @Test
+  void aRedoOnRequestReplacesTheSlotAndRewritesTheFigures(Vertx vertx) throws Exception {
+    try (Connection c = FreshDatabase.connect(config)) {
+      insertRandomSales(c, 200);
+      Lsn first = await(bootstrap.ensureBootstrapped());
+      insertSale(c, 1, "P1-A", now, "3.00");
+      // The figures are lost (a new metrics table): a redo must count everything again, the new sale too.
+      await(writer.deleteAllMetrics());
+
+      Lsn redone = await(bootstrap.redoBootstrap());
+
+      assertThat(redone).isGreaterThan(first).isEqualTo(slotPosition()).isEqualTo(recordedPosition());
+      assertThat(dynamoClientDays()).isEqualTo(withinHorizon(SalesGroundTruth.clientDays(config)));
+      assertThat(streamedChanges(vertx).changes()).as("the new slot starts after the new sale").isEmpty();
+    }
+  }
+
+  @Test
   void theBootstrapCountsExactlyTheRowsTheMapperMaps(Vertx vertx) throws Exception {
     List<String> rows = List.of(
         "1, 'P1-A', '%1$s', 10.00",
@@ -321,16 +339,11 @@ class BootstrapTest {
     Instant start = today.minusDays(1).atStartOfDay(zone).toInstant();
     long span = Duration.between(start, now).toMillis();
     for (int i = 0; i < count; i++) {
-      int provider = 1 + random().nextInt(PROVIDERS);
-      insertSale(c, 1L + random().nextInt(40), "P" + provider + "-" + (char) ('A' + random().nextInt(4)),
-          start.plusMillis((long) (random().nextDouble() * span)),
-          BigDecimal.valueOf(1 + random().nextInt(9_999_999), 2).toPlainString());
+      int provider = 1 + random.nextInt(PROVIDERS);
+      insertSale(c, 1L + random.nextInt(40), "P" + provider + "-" + (char) ('A' + random.nextInt(4)),
+          start.plusMillis((long) (random.nextDouble() * span)),
+          BigDecimal.valueOf(1 + random.nextInt(9_999_999), 2).toPlainString());
     }
-  }
-
-  /** The test's random source, shared with the shop thread: Random is thread-safe. */
-  private Random random() {
-    return random;
   }
 
   private static void insertSale(Connection c, Long client, String product, Instant time, String amount)
