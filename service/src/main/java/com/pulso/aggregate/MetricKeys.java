@@ -27,6 +27,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * P#&lt;provider&gt;#D#&lt;yyyy-MM-dd&gt;  C#&lt;clientId&gt;           tx, amount, p_&lt;shard&gt;
  * P#&lt;provider&gt;#M#&lt;yyyy-MM-dd&gt;  &lt;HH:mm&gt;#&lt;product&gt;    tx, amount, ttl, p_&lt;shard&gt;
  * P#&lt;provider&gt;#T#&lt;yyyy-MM-dd&gt;  S#&lt;shardId&gt;            tx, amount, p_&lt;shard&gt;
+ * P#&lt;provider&gt;#T#&lt;yyyy-MM-dd&gt;  S#bootstrap            tx, amount (the bootstrap's absolute base)
  * CHECKPOINT                  &lt;stream&gt;#&lt;shardId&gt;      seq
  * </pre>
  */
@@ -37,9 +38,16 @@ public final class MetricKeys {
   /** Epoch seconds after which DynamoDB may delete a minute item. */
   public static final String EXPIRES_AT = "ttl";
   public static final String CHECKPOINT_SEQUENCE = "seq";
+  /**
+   * The "shard" of the day-total items the bootstrap writes (absolute figures of the sales that
+   * predate the slot). Kinesis shard ids look like {@code shardId-000000000000}, so it never clashes
+   * with a real shard, and readers sum it with the shards' items like any other.
+   */
+  public static final String BOOTSTRAP_SHARD = "bootstrap";
 
   private static final String CHECKPOINT_PARTITION = "CHECKPOINT";
   private static final String POSITION_PREFIX = "p_";
+  private static final String METRIC_PREFIX = "P#";
   private static final String CLIENT_DAY = "D";
   private static final String PRODUCT_MINUTE = "M";
   private static final String DAY_TOTAL = "T";
@@ -73,6 +81,11 @@ public final class MetricKeys {
 
   public ShardDayTotal shardDayTotalOf(Sale sale, String shardId) {
     return new ShardDayTotal(sale.providerId(), dayOf(sale.time()), shardId);
+  }
+
+  /** The day-total item holding the bootstrap's base figures of one provider's day. */
+  public ShardDayTotal bootstrapDayTotal(int providerId, LocalDate day) {
+    return new ShardDayTotal(providerId, day, BOOTSTRAP_SHARD);
   }
 
   /** The TTL of a minute item: its minute's start (business zone) plus the retention. */
@@ -185,8 +198,13 @@ public final class MetricKeys {
     throw notMetric(partitionKey, sortKey);
   }
 
+  /** Every metric item's partition key starts with this (checkpoints' do not). */
+  public String metricPartitionPrefix() {
+    return METRIC_PREFIX;
+  }
+
   private static String partition(int providerId, String kind, LocalDate day) {
-    return "P#" + providerId + "#" + kind + "#" + day;
+    return METRIC_PREFIX + providerId + "#" + kind + "#" + day;
   }
 
   private static Map<String, AttributeValue> key(String partitionKey, String sortKey) {

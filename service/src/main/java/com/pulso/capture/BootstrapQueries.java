@@ -1,0 +1,147 @@
+package com.pulso.capture;
+
+import com.pulso.config.PulsoConfig;
+import io.vertx.sqlclient.Tuple;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The bootstrap's SQL in one place: the base figures of the sales that predate the slot, aggregated
+ * by PostgreSQL itself ({@code GROUP BY} provider × client × day, provider × product × minute,
+ * provider × day), days and minutes in the business zone. Source names come from the configuration
+ * (validated identifiers) and are quoted.
+ *
+ * <p>A row counts here exactly when {@link SaleChangeMapper} would map its insert, so that a base
+ * figure and the changes streamed on top of it speak of the same sales (a void of a row that never
+ * counted is dead-lettered, never subtracted). {@link #COUNTED} is that rule, clause by clause.
+ */
+final class BootstrapQueries {
+
+  /** How the source stores a sale's time: it decides where the business day and minute come from. */
+  enum SaleTimeType {
+    /** {@code timestamptz}: day and minute of the instant in the business zone. */
+    TIMESTAMPTZ,
+    /** {@code timestamp}: a local time in the business zone already (as the mapper reads it). */
+    TIMESTAMP,
+    /**
+     * {@code date}: the day is the date. The mapper takes the time of day from the commit, which a
+     * row that predates the slot does not have: such rows get no minute items.
+     */
+    DATE;
+
+    static SaleTimeType of(String formatType, String table, String column) {
+      return switch (formatType) {
+        case "timestamp with time zone" -> TIMESTAMPTZ;
+        case "timestamp without time zone" -> TIMESTAMP;
+        case "date" -> DATE;
+        default -> throw new IllegalStateException("source.saleTimeColumn " + table + "." + column + " is of type "
+            + formatType + ": the bootstrap reads timestamptz, timestamp or date");
+      };
+    }
+  }
+
+  /** A statement and its parameters. */
+  record Query(String sql, Tuple params) {}
+
+  /** The type of a column, as {@code format_type} names it ($1 table, $2 column, names as configured). */
+  static final String COLUMN_TYPE = "SELECT format_type(a.atttypid, NULL) FROM pg_attribute a"
+      + " WHERE a.attrelid = quote_ident($1)::regclass AND a.attname = $2 AND NOT a.attisdropped";
+
+  /** A text value that {@code Long.parseLong} takes (sign, ASCII digits, within 64 bits). */
+  private static final String IS_LONG = "CASE WHEN %1$s::text ~ '^[+-]?[0-9]+$'"
+      + " THEN %1$s::text::numeric BETWEEN -9223372036854775808 AND 9223372036854775807 ELSE false END";
+  /** A text value that {@code new BigDecimal(String)} takes (PostgreSQL's numeric takes it too). */
+  private static final String IS_DECIMAL = "%1$s::text ~ '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$'";
+
+  /**
+   * The rows {@link SaleChangeMapper} counts (its {@code side}: each clause names the dead-letter
+   * reason it mirrors). {@code %1$s} id, {@code %2$s} client, {@code %3$s} time, {@code %4$s} amount.
+   * Each guard is a CASE, so a cast never meets a value its test rejected (WHERE clauses have no order).
+   */
+  static final String COUNTED = String.join("\n  AND ",
+      // "null sale id", "malformed sale id"
+      "%1$s IS NOT NULL", String.format(IS_LONG, "%1$s"),
+      // "null client", "malformed client"
+      "%2$s IS NOT NULL", String.format(IS_LONG, "%2$s"),
+      // "unknown product": the inner join with pulso.products (a null product joins nothing)
+      // "null sale time"; "malformed sale time": infinity, -infinity and BC dates do not parse
+      "%3$s IS NOT NULL", "isfinite(%3$s)", "extract(year FROM %3$s) >= 1",
+      // "null amount"; "malformed amount" (NaN, Infinity); "negative amount"; "more than two decimals"
+      "%4$s IS NOT NULL",
+      "CASE WHEN " + String.format(IS_DECIMAL, "%4$s") + " THEN %4$s::text::numeric >= 0"
+          + " AND %4$s::text::numeric = round(%4$s::text::numeric, 2) ELSE false END");
+
+  private final PulsoConfig.Source source;
+  private final SaleTimeType timeType;
+  private final ZoneId businessZone;
+
+  BootstrapQueries(PulsoConfig.Source source, SaleTimeType timeType, ZoneId businessZone) {
+    this.source = Objects.requireNonNull(source, "source");
+    this.timeType = Objects.requireNonNull(timeType, "timeType");
+    this.businessZone = Objects.requireNonNull(businessZone, "businessZone");
+  }
+
+  /** Provider, client, day, transactions, amount (text): the days from {@code firstDay} on. */
+  Query clientDays(LocalDate firstDay) {
+    return query("p.provider_id, " + column(source.saleClientColumn()) + "::text::bigint, " + day()
+        + ", count(*), sum(" + amount() + ")::text", day() + " >= " + bound(), "1, 2, 3", firstDay);
+  }
+
+  /** Provider, product, minute, transactions, amount (text): the minutes from {@code firstMinute} on; none for a date column. */
+  Optional<Query> productMinutes(LocalDateTime firstMinute) {
+    if (timeType == SaleTimeType.DATE) {
+      return Optional.empty();
+    }
+    String minute = "date_trunc('minute', " + localTime() + ")";
+    return Optional.of(query("p.provider_id, p.code, " + minute + ", count(*), sum(" + amount() + ")::text",
+        minute + " >= " + bound(), "1, 2, 3", firstMinute));
+  }
+
+  /** Provider, day, transactions, amount (text): the days from {@code firstDay} on. */
+  Query dayTotals(LocalDate firstDay) {
+    return query("p.provider_id, " + day() + ", count(*), sum(" + amount() + ")::text", day() + " >= " + bound(),
+        "1, 2", firstDay);
+  }
+
+  private Query query(String select, String horizon, String groupBy, Object bound) {
+    String sql = "SELECT " + select
+        + "\nFROM " + quote(source.salesTable()) + " v JOIN pulso.products p ON p.code = "
+        + column(source.saleProductColumn()) + "::text"
+        + "\nWHERE " + String.format(COUNTED, column(source.saleIdColumn()), column(source.saleClientColumn()),
+            column(source.saleTimeColumn()), column(source.saleAmountColumn()))
+        + "\n  AND " + horizon
+        + "\nGROUP BY " + groupBy;
+    Tuple params = timeType == SaleTimeType.TIMESTAMPTZ ? Tuple.of(businessZone.getId(), bound) : Tuple.of(bound);
+    return new Query(sql, params);
+  }
+
+  /** The sale's local time in the business zone (only the timestamptz form takes the zone, as $1). */
+  private String localTime() {
+    return timeType == SaleTimeType.TIMESTAMPTZ
+        ? "(" + column(source.saleTimeColumn()) + " AT TIME ZONE $1)"
+        : column(source.saleTimeColumn());
+  }
+
+  private String day() {
+    return timeType == SaleTimeType.DATE ? column(source.saleTimeColumn()) : localTime() + "::date";
+  }
+
+  private String bound() {
+    return timeType == SaleTimeType.TIMESTAMPTZ ? "$2" : "$1";
+  }
+
+  private String amount() {
+    return column(source.saleAmountColumn()) + "::text::numeric";
+  }
+
+  private static String column(String name) {
+    return "v." + quote(name);
+  }
+
+  static String quote(String identifier) {
+    return '"' + identifier + '"';
+  }
+}
