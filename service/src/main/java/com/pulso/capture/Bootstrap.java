@@ -11,7 +11,6 @@ import com.pulso.config.PulsoConfig;
 import com.pulso.sales.Lsn;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Cursor;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -59,7 +58,6 @@ public final class Bootstrap {
   private static final Logger LOG = LoggerFactory.getLogger(Bootstrap.class);
   /** What PostgreSQL names exported snapshots (e.g. 00000003-00000002-1): checked before it is spliced into SQL. */
   private static final Pattern SNAPSHOT_NAME = Pattern.compile("[0-9A-Fa-f-]+");
-  private static final String DUPLICATE_OBJECT = "42710";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -93,8 +91,8 @@ public final class Bootstrap {
    * dropped, every metric item deleted, slot and snapshot created again, base figures rewritten,
    * completion recorded. Safe to call again after a crash at any point of that.
    *
-   * <p>The capture must create its slot only through here: a slot created elsewhere (e.g.
-   * {@link ReplicationSlot#ensure()}) after a lost one would pass for the bootstrapped slot.
+   * <p>The capture creates its slot only through here: a slot created elsewhere after a lost one
+   * would pass for the bootstrapped slot.
    */
   public Future<Lsn> ensureBootstrapped() {
     String slot = config.capture().slotName();
@@ -155,7 +153,7 @@ public final class Bootstrap {
     return unmarkCompletion()
         .compose(v -> slotExists ? dropSlot() : Future.succeededFuture())
         .compose(v -> writer.deleteAllMetrics())
-        .compose(deleted -> ensurePublication())
+        .compose(deleted -> new ReplicationSlot(pool, config.capture(), config.source()).ensurePublication())
         .compose(v -> vertx.executeBlocking(() -> ExportedSnapshot.createSlot(config.database(),
             config.capture().slotName())))
         .compose(snapshot -> run(snapshot).eventually(() -> vertx.executeBlocking(() -> {
@@ -244,22 +242,5 @@ public final class Bootstrap {
         .<Void>mapEmpty()
         .recover(error -> Future.failedFuture(new IllegalStateException("cannot drop capture slot " + slot
             + " to redo its bootstrap (is another session reading it?): " + error.getMessage(), error)));
-  }
-
-  /**
-   * The publication must exist before the slot: pgoutput looks it up as of each change it decodes.
-   * As {@code ReplicationSlot} creates it (sales table only); idempotent.
-   */
-  private Future<Void> ensurePublication() {
-    String publication = config.capture().publicationName();
-    return pool.preparedQuery("SELECT 1 FROM pg_publication WHERE pubname = $1")
-        .execute(Tuple.of(publication))
-        .compose(rows -> rows.size() > 0
-            ? Future.<Void>succeededFuture()
-            : pool.query("CREATE PUBLICATION " + BootstrapQueries.quote(publication) + " FOR TABLE "
-                    + BootstrapQueries.quote(config.source().salesTable()))
-                .execute().<Void>mapEmpty()
-                .recover(error -> error instanceof PgException pg && DUPLICATE_OBJECT.equals(pg.getSqlState())
-                    ? Future.succeededFuture() : Future.failedFuture(error)));
   }
 }

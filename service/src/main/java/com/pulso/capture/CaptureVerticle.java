@@ -1,5 +1,7 @@
 package com.pulso.capture;
 
+import com.pulso.aggregate.BaselineWriter;
+import com.pulso.aggregate.MetricKeys;
 import com.pulso.aws.AwsClients;
 import com.pulso.capture.ReplicationSlot.PeekedMessage;
 import com.pulso.config.PulsoConfig;
@@ -14,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cluster's one capture (run by a {@link com.pulso.cluster.ClusterSingleton}, fenced at the slot
- * by a {@link CaptureFence}): polls the replication slot, decodes and maps every change of the sales
+ * by a {@link CaptureFence}): makes sure the slot exists and the sales that predate it are counted
+ * ({@link Bootstrap}), then polls the replication slot, decodes and maps every change of the sales
  * table, ships the sale changes to Kinesis, files the rest as dead letters, and advances the slot
  * to the end of the last transaction whose changes are all acknowledged.
  *
@@ -91,11 +95,11 @@ public final class CaptureVerticle extends VerticleBase {
     return CaptureFence.acquire(vertx, config.database(), config.capture().slotName())
         .compose(acquired -> {
           fence = acquired;
-          return slot.ensure();
+          // Under the fence: a bootstrap rewrites figures, it must never run twice at once.
+          return bootstrap().ensureBootstrapped();
         })
-        .compose(state -> {
-          LOG.info("Capture on slot {} from {}{}", config.capture().slotName(), state.confirmedFlush(),
-              state.created() ? " (slot created)" : "");
+        .compose(from -> {
+          LOG.info("Capture on slot {} from {}", config.capture().slotName(), from);
           return KinesisPublisher.create(vertx, aws, config.aws().kinesisStream(), registry);
         })
         .onSuccess(created -> {
@@ -198,6 +202,12 @@ public final class CaptureVerticle extends VerticleBase {
         return null;
       });
     }
+  }
+
+  private Bootstrap bootstrap() {
+    BaselineWriter writer = new BaselineWriter(vertx, aws, config.aws().dynamoDbTable(),
+        new MetricKeys(config.businessZone()), config.aggregate().minuteRetention(), registry);
+    return new Bootstrap(vertx, pool, config, writer, Bootstrap.DEFAULT_DAY_HORIZON, Clock.systemUTC());
   }
 
   /** The product → provider mapping, reloaded every few seconds so new products count without a restart. */

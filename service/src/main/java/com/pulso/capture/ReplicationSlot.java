@@ -25,9 +25,6 @@ public final class ReplicationSlot {
   /** One pgoutput message as the slot returns it: its LSN, its transaction id and the raw bytes. */
   public record PeekedMessage(Lsn lsn, long xid, byte[] data) {}
 
-  /** The slot as it stands: whether this call created it, and from where it streams. */
-  public record SlotState(boolean created, Lsn confirmedFlush) {}
-
   private static final String DUPLICATE_OBJECT = "42710";
 
   private final Pool pool;
@@ -38,16 +35,6 @@ public final class ReplicationSlot {
     this.pool = pool;
     this.capture = capture;
     this.salesTable = source.salesTable();
-  }
-
-  /** Creates the publication (sales table only) and the slot when missing. Idempotent. */
-  public Future<SlotState> ensure() {
-    return ensurePublication().compose(v -> pool.preparedQuery(
-            "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1")
-        .execute(Tuple.of(capture.slotName()))
-        .compose(rows -> rows.size() > 0
-            ? Future.succeededFuture(new SlotState(false, Lsn.parse(rows.iterator().next().getString(0))))
-            : createSlot()));
   }
 
   /**
@@ -93,7 +80,12 @@ public final class ReplicationSlot {
     });
   }
 
-  private Future<Void> ensurePublication() {
+  /**
+   * Creates the publication (sales table only) when missing. Idempotent. It must exist before the
+   * slot: pgoutput looks it up as of each change it decodes. The slot itself is created only by
+   * {@link Bootstrap}, together with the snapshot that counts the sales predating it.
+   */
+  public Future<Void> ensurePublication() {
     return pool.preparedQuery("SELECT 1 FROM pg_publication WHERE pubname = $1")
         .execute(Tuple.of(capture.publicationName()))
         .compose(rows -> rows.size() > 0
@@ -102,12 +94,6 @@ public final class ReplicationSlot {
             : pool.query("CREATE PUBLICATION " + quote(capture.publicationName()) + " FOR TABLE " + quote(salesTable))
                 .execute().<Void>mapEmpty()
                 .recover(error -> isDuplicate(error) ? Future.succeededFuture() : Future.failedFuture(error)));
-  }
-
-  private Future<SlotState> createSlot() {
-    return pool.preparedQuery("SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')")
-        .execute(Tuple.of(capture.slotName()))
-        .map(rows -> new SlotState(true, Lsn.parse(rows.iterator().next().getString(0))));
   }
 
   private static boolean isDuplicate(Throwable error) {
