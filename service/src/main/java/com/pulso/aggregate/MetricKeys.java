@@ -27,7 +27,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * P#&lt;provider&gt;#D#&lt;yyyy-MM-dd&gt;  C#&lt;clientId&gt;           tx, amount, p_&lt;shard&gt;
  * P#&lt;provider&gt;#M#&lt;yyyy-MM-dd&gt;  &lt;HH:mm&gt;#&lt;product&gt;    tx, amount, ttl, p_&lt;shard&gt;
  * P#&lt;provider&gt;#T#&lt;yyyy-MM-dd&gt;  S#&lt;shardId&gt;            tx, amount, p_&lt;shard&gt;
- * CHECKPOINT                  &lt;stream&gt;#&lt;shardId&gt;      seq
+ * CHECKPOINT                  &lt;stream&gt;#&lt;shardId&gt;      seq, maxPos
  * </pre>
  */
 public final class MetricKeys {
@@ -37,6 +37,8 @@ public final class MetricKeys {
   /** Epoch seconds after which DynamoDB may delete a minute item. */
   public static final String EXPIRES_AT = "ttl";
   public static final String CHECKPOINT_SEQUENCE = "seq";
+  /** The highest {@code SourcePosition.sortable()} a consumer read from the shard (docs/realtime.md, resharding). */
+  public static final String CHECKPOINT_MAX_POSITION = "maxPos";
 
   private static final String CHECKPOINT_PARTITION = "CHECKPOINT";
   private static final String POSITION_PREFIX = "p_";
