@@ -128,8 +128,8 @@ public final class ShardConsumer {
   private SourcePosition highest;
   private boolean started;
   private volatile boolean finished;
-  /** A call or a batch is in flight: a stop waits for it. */
-  private boolean busy;
+  /** A batch is being applied and checkpointed, or the shard marked finished: a stop waits for it. */
+  private boolean applying;
   private boolean stopRequested;
   private long timer = -1;
   private long lastCallNanos;
@@ -164,12 +164,13 @@ public final class ShardConsumer {
 
   /**
    * Stops reading. Completes once the batch in flight, if any, is applied and checkpointed (or has
-   * failed: it is read again by the shard's next owner); at once when the consumer was waiting.
+   * failed: it is read again by the shard's next owner); at once when the consumer was waiting or
+   * reading (what a read in flight returns is dropped, and read again by the shard's next owner).
    */
   public Future<Void> stop() {
     context.runOnContext(v -> {
       stopRequested = true;
-      if (!busy) {
+      if (!applying) {
         end();
       }
     });
@@ -186,18 +187,20 @@ public final class ShardConsumer {
     return finished;
   }
 
-  // The steps below run on the context, one at a time: each either sets busy and makes a call, or schedules the next.
+  // The steps below run on the context, one at a time: each makes a call and, on its answer, schedules
+  // the next. An answer arriving after the consumer ended is dropped (isEnded()).
 
   /** Reads the checkpoint and the parents' highest positions, then obtains the iterator. */
   private void resume() {
-    busy = true;
     shared.checkpoints.read(shardId)
         .compose(checkpoint -> loadCutoffs().map(loaded -> {
           cutoffs = loaded;
           return checkpoint;
         }))
         .onSuccess(checkpoint -> {
-          busy = false;
+          if (isEnded()) {
+            return;
+          }
           if (checkpoint.finished()) {
             LOG.info("Shard {} of {} is finished already: nothing to read", shardId, shared.stream);
             finished = true;
@@ -230,7 +233,6 @@ public final class ShardConsumer {
 
   /** A fresh iterator just after the checkpoint (else at the trim horizon). */
   private void reposition() {
-    busy = true;
     GetShardIteratorRequest.Builder request = GetShardIteratorRequest.builder().streamName(shared.stream).shardId(shardId);
     if (checkpointed == null) {
       request.shardIteratorType(ShardIteratorType.TRIM_HORIZON);
@@ -239,7 +241,9 @@ public final class ShardConsumer {
     }
     shared.clients.call(() -> shared.clients.kinesis().getShardIterator(request.build()))
         .onSuccess(response -> {
-          busy = false;
+          if (isEnded()) {
+            return;
+          }
           iterator = response.shardIterator();
           schedule(0, this::poll);
         })
@@ -247,22 +251,19 @@ public final class ShardConsumer {
   }
 
   private void poll() {
-    busy = true;
     lastCallNanos = System.nanoTime();
     String current = iterator;
     shared.clients.call(() -> shared.clients.kinesis().getRecords(b -> b.shardIterator(current)
             .limit(shared.settings.recordsPerCall())))
         .onSuccess(this::received)
         .onFailure(error -> {
+          if (isEnded()) {
+            return;
+          }
           if (error instanceof ExpiredIteratorException) {
             shared.meters.failures("expired-iterator").increment();
             LOG.info("Shard {}: iterator expired, obtaining one after the checkpoint again", shardId);
-            busy = false;
-            if (stopRequested) {
-              end();
-            } else {
-              reposition();
-            }
+            reposition();
           } else {
             retryLater("getrecords", error, this::poll);
           }
@@ -270,11 +271,14 @@ public final class ShardConsumer {
   }
 
   private void received(GetRecordsResponse response) {
+    if (isEnded()) {
+      return;
+    }
+    failuresInARow = 0;
     Long behind = response.millisBehindLatest();
     millisBehindLatest.set(behind == null ? 0 : behind);
     String next = response.nextShardIterator();
     if (response.records().isEmpty()) {
-      busy = false;
       if (next == null) {
         finishShard();
       } else {
@@ -283,11 +287,6 @@ public final class ShardConsumer {
         schedule(behind != null && behind > 0 ? pacing() : Math.max(pacing(), shared.settings.idleDelay().toMillis()),
             this::poll);
       }
-      return;
-    }
-    if (stopRequested) { // read but not applied: the shard's next owner reads it again
-      busy = false;
-      end();
       return;
     }
     apply(decode(response.records()), next);
@@ -338,7 +337,7 @@ public final class ShardConsumer {
 
   /** Applies the batch, then checkpoints it, then tells the providers; retried until it succeeds or a stop. */
   private void apply(Batch batch, String next) {
-    busy = true;
+    applying = true;
     BatchFold fold = BatchFold.of(shared.keys, shardId, batch.changes());
     Future<Void> applied = fold.deltas().isEmpty() ? Future.succeededFuture() : shared.writer.apply(fold);
     applied
@@ -348,7 +347,7 @@ public final class ShardConsumer {
           highest = batch.highest();
           failuresInARow = 0;
           announce(fold, batch.changes());
-          busy = false;
+          applying = false;
           if (next == null) {
             finishShard();
           } else if (stopRequested) {
@@ -362,7 +361,7 @@ public final class ShardConsumer {
           if (error instanceof ConditionalCheckFailedException) {
             // The checkpoint says finished: another owner read the shard to its end meanwhile.
             LOG.info("Shard {} of {} was finished by another member; stopping here", shardId, shared.stream);
-            busy = false;
+            applying = false;
             finished = true;
             end();
             return;
@@ -383,10 +382,10 @@ public final class ShardConsumer {
   }
 
   private void finishShard() {
-    busy = true;
+    applying = true;
     shared.checkpoints.finish(shardId, highest)
         .onSuccess(v -> {
-          busy = false;
+          applying = false;
           finished = true;
           shared.meters.shardsFinished.increment();
           LOG.info("Shard {} of {} read to its end (highest position {}); its children may be read", shardId,
@@ -397,7 +396,10 @@ public final class ShardConsumer {
   }
 
   private void retryLater(String kind, Throwable error, Runnable step) {
-    busy = false;
+    if (isEnded()) {
+      return;
+    }
+    applying = false;
     shared.meters.failures(kind).increment();
     failuresInARow++;
     long ceiling = Math.min(shared.settings.maxBackoff().toMillis(),
@@ -435,6 +437,10 @@ public final class ShardConsumer {
       timer = -1;
       step.run();
     });
+  }
+
+  private boolean isEnded() {
+    return ended.future().isComplete();
   }
 
   private void end() {

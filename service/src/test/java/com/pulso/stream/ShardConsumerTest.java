@@ -236,8 +236,12 @@ class ShardConsumerTest {
     consumers.clear();
   }
 
-  /** Until every shard is checkpointed at its last record, or finished. */
   private void awaitCaughtUp() throws Exception {
+    awaitCaughtUp(clients, stream, shared.checkpoints());
+  }
+
+  /** Until every shard of the stream is checkpointed at its last record, or finished. */
+  static void awaitCaughtUp(AwsClients clients, String stream, ShardCheckpoints checkpoints) throws Exception {
     for (Shard shard : TestStreams.shards(clients, stream)) {
       List<Record> records = TestStreams.readShard(clients, stream, shard.shardId());
       if (records.isEmpty()) {
@@ -246,7 +250,7 @@ class ShardConsumerTest {
       String last = records.get(records.size() - 1).sequenceNumber();
       waitUntil(() -> {
         try {
-          ShardCheckpoints.Checkpoint checkpoint = await(shared.checkpoints().read(shard.shardId()));
+          ShardCheckpoints.Checkpoint checkpoint = await(checkpoints.read(shard.shardId()));
           return checkpoint.finished() || checkpoint.sequence().filter(last::equals).isPresent();
         } catch (Exception e) {
           throw new IllegalStateException(e);
