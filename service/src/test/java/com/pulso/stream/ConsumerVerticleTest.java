@@ -18,6 +18,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +42,7 @@ class ConsumerVerticleTest {
   private static final int SHARDS = 4;
 
   private final List<Member> members = new ArrayList<>();
+  private Vertx vertx;
   private PulsoConfig config;
   private AwsClients clients;
   private String stream;
@@ -65,6 +67,7 @@ class ConsumerVerticleTest {
 
   @BeforeEach
   void freshStreamAndTable(Vertx vertx) throws Exception {
+    this.vertx = vertx;
     TestServices.config(); // starts the emulators
     stream = "test-members-" + UUID.randomUUID();
     Map<String, String> env = new HashMap<>(TestServices.env());
@@ -134,6 +137,28 @@ class ConsumerVerticleTest {
     ShardConsumerTest.awaitCaughtUp(clients, stream, checkpoints);
     new ChangeFigures(changes, config.businessZone()).assertMatch(reader);
     assertThat(members.get(0).verticle().ownedShards()).as("the dead member stood down").isEmpty();
+  }
+
+  @Test
+  void aSplitShardsChildrenAreReadOnceItIsFinishedWithoutCountingItsChangesTwice() throws Exception {
+    List<SaleChange> changes = TestChanges.generate(2_000, 3, 50, 33);
+    startTwoMembers();
+    waitUntil(this::balanced, TAKE_OVER, () -> "each member reads 2 of the 4 shards: " + owned());
+    publish(changes.subList(0, 1_200));
+    ShardConsumerTest.awaitCaughtUp(clients, stream, checkpoints);
+
+    // Shard 0 (hash keys 0 to 2^126-1) splits in two; capture then sends its last 300 changes again.
+    await(clients.call(() -> clients.kinesis().splitShard(b -> b.streamName(stream).shardToSplit("shardId-000000000000")
+        .newStartingHashKey(BigInteger.ONE.shiftLeft(125).toString()))));
+    TestStreams.awaitActive(clients, stream);
+    publisher = await(KinesisPublisher.create(vertx, clients, stream, new SimpleMeterRegistry()));
+    publish(changes.subList(900, changes.size()));
+
+    waitUntil(() -> owned().stream().mapToInt(Set::size).sum() == SHARDS + 1, TAKE_OVER,
+        () -> "the parent finished, its 2 children read: " + owned());
+    assertThat(await(checkpoints.finished())).containsExactly("shardId-000000000000");
+    ShardConsumerTest.awaitCaughtUp(clients, stream, checkpoints);
+    new ChangeFigures(changes, config.businessZone()).assertMatch(reader);
   }
 
   private void startTwoMembers() throws Exception {
