@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * P#&lt;provider&gt;#M#&lt;yyyy-MM-dd&gt;  &lt;HH:mm&gt;#&lt;product&gt;    tx, amount, ttl, p_&lt;shard&gt;
  * P#&lt;provider&gt;#T#&lt;yyyy-MM-dd&gt;  S#&lt;shardId&gt;            tx, amount, p_&lt;shard&gt;
  * P#&lt;provider&gt;#T#&lt;yyyy-MM-dd&gt;  S#bootstrap            tx, amount (the bootstrap's absolute base)
- * CHECKPOINT                  &lt;stream&gt;#&lt;shardId&gt;      seq
+ * CHECKPOINT                  &lt;stream&gt;#&lt;shardId&gt;      seq, maxPos
  * </pre>
  */
 public final class MetricKeys {
@@ -44,6 +44,8 @@ public final class MetricKeys {
    * with a real shard, and readers sum it with the shards' items like any other.
    */
   public static final String BOOTSTRAP_SHARD = "bootstrap";
+  /** The highest {@code SourcePosition.sortable()} a consumer read from the shard (docs/realtime.md, resharding). */
+  public static final String CHECKPOINT_MAX_POSITION = "maxPos";
 
   private static final String CHECKPOINT_PARTITION = "CHECKPOINT";
   private static final String POSITION_PREFIX = "p_";

@@ -20,7 +20,11 @@ public final class TestStreams {
 
   /** A new stream of {@code shards} shards, ACTIVE. */
   public static String create(AwsClients clients, int shards) throws Exception {
-    String stream = "test-" + UUID.randomUUID();
+    return create(clients, "test-" + UUID.randomUUID(), shards);
+  }
+
+  /** A new stream named {@code stream} of {@code shards} shards, ACTIVE. */
+  public static String create(AwsClients clients, String stream, int shards) throws Exception {
     await(clients.call(() -> clients.kinesis().createStream(b -> b.streamName(stream).shardCount(shards))));
     awaitActive(clients, stream);
     return stream;

@@ -1,0 +1,62 @@
+package com.pulso.stream;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The meters of the shard consumers, tagged with the stream: records and changes read, unreadable
+ * records, changes skipped as delivered by a parent shard, failures by kind, the lag of each shard
+ * (Kinesis's {@code MillisBehindLatest}) and the end-to-end freshness of applied changes (source
+ * commit to applied in DynamoDB).
+ */
+final class ConsumerMeters {
+  final Counter records;
+  final Counter changes;
+  final Counter unreadable;
+  final Counter skippedFromParent;
+  final Counter shardsFinished;
+  final Timer freshness;
+  private final MeterRegistry registry;
+  private final String stream;
+
+  ConsumerMeters(MeterRegistry registry, String stream) {
+    this.registry = registry;
+    this.stream = stream;
+    records = counter("pulso.stream.consume.records", "Kinesis records read");
+    changes = counter("pulso.stream.consume.changes", "Sale changes read (duplicate deliveries included)");
+    unreadable = counter("pulso.stream.consume.unreadable", "Records the codec could not read, skipped");
+    skippedFromParent = counter("pulso.stream.consume.skipped.parent",
+        "Changes skipped on a child shard because its parent delivered them before a reshard");
+    shardsFinished = counter("pulso.stream.consume.shards.finished", "Closed shards read to their end");
+    freshness = Timer.builder("pulso.freshness")
+        .description("Source commit to applied in DynamoDB, per change")
+        .publishPercentileHistogram()
+        .register(registry);
+  }
+
+  Counter failures(String kind) {
+    return Counter.builder("pulso.stream.consume.failures").description("Consumer failures by kind, each retried")
+        .tags("stream", stream, "kind", kind).register(registry);
+  }
+
+  /** The lag gauge of one shard, reading {@code millisBehindLatest}; remove it when the shard is no longer read here. */
+  Gauge lag(String shardId, AtomicLong millisBehindLatest) {
+    return Gauge.builder("pulso.stream.consume.lag", millisBehindLatest, AtomicLong::get)
+        .description("How far the shard's consumer is behind the shard's tip (MillisBehindLatest)")
+        .baseUnit("milliseconds")
+        .tags("stream", stream, "shard", shardId)
+        .strongReference(true)
+        .register(registry);
+  }
+
+  void remove(Gauge gauge) {
+    registry.remove(gauge);
+  }
+
+  private Counter counter(String name, String description) {
+    return Counter.builder(name).description(description).tags("stream", stream).register(registry);
+  }
+}
