@@ -3,6 +3,7 @@ package com.pulso;
 import com.pulso.api.ApiVerticle;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
+import com.pulso.capture.CaptureVerticle;
 import com.pulso.cluster.ClusterSetup;
 import com.pulso.cluster.ClusterSingleton;
 import com.pulso.config.ConfigException;
@@ -16,6 +17,7 @@ import com.pulso.devservices.DevServices;
 import com.pulso.observability.EventLoopDelayProbe;
 import com.pulso.observability.Metrics;
 import com.pulso.observability.Readiness;
+import com.pulso.stream.ConsumerVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -139,6 +141,10 @@ public final class Main {
 
     deploy(() -> new EventLoopDelayProbe(metrics.registry()),
         new DeploymentOptions().setInstances(options.getEventLoopPoolSize()));
+    // Real time: one capture for the cluster, shards consumed on every member.
+    deploy(() -> new ClusterSingleton("capture", () -> new CaptureVerticle(config, pool, aws, metrics.registry()),
+        new DeploymentOptions()), new DeploymentOptions());
+    deploy(() -> new ConsumerVerticle(aws, config, metrics.registry()), new DeploymentOptions());
     if (config.demo().enabled() && config.demo().rate() > 0) {
       // One generator for the whole cluster: the configured rate is the shops' rate, not per member.
       deploy(() -> new ClusterSingleton("demo-sales", () -> new DemoSalesVerticle(config, pool, metrics.registry()), new DeploymentOptions()),

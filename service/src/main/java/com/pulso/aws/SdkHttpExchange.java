@@ -1,6 +1,7 @@
 package com.pulso.aws;
 
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -68,7 +69,15 @@ final class SdkHttpExchange {
         .setHost(sdk.host())
         .setPort(sdk.port())
         .setURI(pathAndQuery(sdk));
-    http.request(options).onComplete(obtained -> {
+    Future<HttpClientRequest> requested;
+    try {
+      requested = http.request(options);
+    } catch (RuntimeException e) {
+      // A closed client throws instead of failing the future: the SDK must hear of it now, not at its timeout.
+      fail(transportFailure(e));
+      return;
+    }
+    requested.onComplete(obtained -> {
       if (obtained.failed()) {
         fail(transportFailure(obtained.cause()));
       } else if (finished) {
