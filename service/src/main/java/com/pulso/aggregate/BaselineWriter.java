@@ -2,6 +2,7 @@ package com.pulso.aggregate;
 
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aws.AwsClients;
+import com.pulso.sales.Lsn;
 import com.pulso.aws.AwsResources;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -92,6 +94,24 @@ public final class BaselineWriter {
    */
   public Future<Void> write(List<BaselineFigure> figures) {
     return onOneContext(() -> inLanes(figures.iterator(), MAX_IN_FLIGHT, this::set));
+  }
+
+  /** Records that the table holds the base figures of {@code slot} from {@code consistentPoint}: the bootstrap's last write. */
+  public Future<Void> markBootstrapped(String slot, Lsn consistentPoint) {
+    return clients.call(() -> clients.dynamoDb().updateItem(b -> b.tableName(table)
+            .key(keys.bootstrapMarkerKey(slot))
+            .updateExpression("SET #from = :from")
+            .expressionAttributeNames(Map.of("#from", MetricKeys.BOOTSTRAP_FROM))
+            .expressionAttributeValues(Map.of(":from", AttributeValue.fromS(consistentPoint.toString())))))
+        .mapEmpty();
+  }
+
+  /** Whose base figures the table holds: the consistent point its bootstrap of {@code slot} recorded, if any. */
+  public Future<Optional<Lsn>> bootstrappedFrom(String slot) {
+    return clients.call(() -> clients.dynamoDb().getItem(b -> b.tableName(table).consistentRead(true)
+            .key(keys.bootstrapMarkerKey(slot))))
+        .map(response -> Optional.ofNullable(response.item().get(MetricKeys.BOOTSTRAP_FROM))
+            .map(value -> Lsn.parse(value.s())));
   }
 
   /**

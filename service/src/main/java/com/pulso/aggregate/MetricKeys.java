@@ -46,6 +46,9 @@ public final class MetricKeys {
   public static final String BOOTSTRAP_SHARD = "bootstrap";
   /** The highest {@code SourcePosition.sortable()} a consumer read from the shard (docs/realtime.md, resharding). */
   public static final String CHECKPOINT_MAX_POSITION = "maxPos";
+  /** The bootstrap marker's attribute: the consistent point (LSN) of the slot the base figures belong to. */
+  public static final String BOOTSTRAP_FROM = "from";
+  private static final String BOOTSTRAP_PARTITION = "BOOTSTRAP";
 
   private static final String CHECKPOINT_PARTITION = "CHECKPOINT";
   private static final String POSITION_PREFIX = "p_";
@@ -147,6 +150,15 @@ public final class MetricKeys {
   /** The key of a consumer's checkpoint for one shard of a stream (attribute {@link #CHECKPOINT_SEQUENCE}). */
   public Map<String, AttributeValue> checkpointKey(String stream, String shardId) {
     return key(CHECKPOINT_PARTITION, checkpointSortKeyPrefix(stream) + shardId);
+  }
+
+  /**
+   * The key of the bootstrap marker of a capture slot: written last by a bootstrap, it says which
+   * slot's base figures this table holds (attribute {@link #BOOTSTRAP_FROM}: the slot's consistent
+   * point). A table created or emptied since has none, and the capture bootstraps again.
+   */
+  public Map<String, AttributeValue> bootstrapMarkerKey(String slot) {
+    return key(BOOTSTRAP_PARTITION, slot);
   }
 
   /** The partition holding every checkpoint. */

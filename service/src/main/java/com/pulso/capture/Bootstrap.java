@@ -98,33 +98,30 @@ public final class Bootstrap {
     String slot = config.capture().slotName();
     return pool.preparedQuery("SELECT (SELECT confirmed_flush_lsn::text FROM pg_replication_slots"
             + " WHERE slot_name = $1 AND database = current_database()),"
-            + " (SELECT bootstrapped_at IS NOT NULL FROM pulso.capture_state WHERE slot_name = $1)")
+            + " (SELECT confirmed_lsn::text FROM pulso.capture_state WHERE slot_name = $1 AND bootstrapped_at IS NOT NULL)")
         .execute(Tuple.of(slot))
         .compose(rows -> {
           Row row = rows.iterator().next();
           String slotPosition = row.getString(0);
-          boolean bootstrapped = Boolean.TRUE.equals(row.getBoolean(1));
+          String bootstrappedFrom = row.getString(1);
+          boolean bootstrapped = bootstrappedFrom != null;
           if (slotPosition != null && bootstrapped) {
-            return Future.succeededFuture(Lsn.parse(slotPosition));
+            // The slot and its bootstrap are there; are its figures? A metrics table created or emptied
+            // since (the local emulators start empty) lacks the marker the bootstrap wrote last.
+            return writer.bootstrappedFrom(slot).compose(marker -> {
+              if (marker.isPresent() && marker.get().equals(Lsn.parse(bootstrappedFrom))) {
+                return Future.succeededFuture(Lsn.parse(slotPosition));
+              }
+              LOG.info("Capture slot {}: the metrics table does not hold its base figures (new or emptied table);"
+                  + " bootstrapping again", slot);
+              return redo(true).map(Baseline::consistentPoint);
+            });
           }
           LOG.info("Capture slot {}: {}; bootstrapping the sales that predate it", slot, slotPosition == null
               ? (bootstrapped ? "bootstrapped once but the slot is gone" : "no slot yet")
               : "slot exists but its bootstrap never completed");
           return redo(slotPosition != null).map(Baseline::consistentPoint);
         });
-  }
-
-  /**
-   * Redoes the bootstrap even though it completed: for when the figures are known to be gone (e.g. a
-   * metrics table created at this start, as the local emulators' is). Same steps as a redo of
-   * {@link #ensureBootstrapped()}; completes with the new slot's consistent point.
-   */
-  public Future<Lsn> redoBootstrap() {
-    LOG.info("Capture slot {}: bootstrap redone on request (figures lost)", config.capture().slotName());
-    return pool.preparedQuery("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database()")
-        .execute(Tuple.of(config.capture().slotName()))
-        .compose(rows -> redo(rows.size() > 0))
-        .map(Baseline::consistentPoint);
   }
 
   /**
@@ -143,7 +140,9 @@ public final class Bootstrap {
             .compose(v -> saleTimeType(connection))
             .compose(type -> readAndWrite(connection, new BootstrapQueries(config.source(), type, config.businessZone()),
                 snapshot.consistentPoint())))
-        .compose(baseline -> recordCompletion(baseline.consistentPoint()).map(baseline))
+        .compose(baseline -> writer.markBootstrapped(config.capture().slotName(), baseline.consistentPoint())
+            .compose(v -> recordCompletion(baseline.consistentPoint()))
+            .map(baseline))
         .onSuccess(baseline -> LOG.info("Capture slot {} bootstrapped from {}: {} client-day, {} product-minute and {}"
                 + " day-total items", config.capture().slotName(), baseline.consistentPoint(), baseline.clientDays(),
             baseline.productMinutes(), baseline.dayTotals()));
