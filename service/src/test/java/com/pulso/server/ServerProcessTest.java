@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole server, started as the README does ({@code ./pulso}, a separate JVM) in the local
- * profile on its own ports: ready with every dependency UP, metrics served, demo sales flowing,
- * and SIGTERM ends it with exit code 0 and nothing left running.
+ * profile on its own ports: ready with every dependency UP, metrics served, demo sales flowing
+ * through the real-time pipeline, and SIGTERM ends it with exit code 0 and nothing left running.
  */
 class ServerProcessTest {
 
@@ -62,6 +62,8 @@ class ServerProcessTest {
 
       long before = salesCount();
       Await.waitUntil(() -> salesCount() > before, Duration.ofSeconds(60), "demo sales flow into ventas");
+      // And on through the real-time pipeline: captured, shipped, applied in DynamoDB.
+      Await.waitUntil(() -> appliedChanges() > 0, Duration.ofSeconds(60), "demo sales applied in DynamoDB");
 
       List<ProcessHandle> children = server.descendants().toList();
       assertThat(children).as("the emulators run as a child process").isNotEmpty();
@@ -199,6 +201,18 @@ class ServerProcessTest {
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(10)).build();
     return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  /** Sale changes applied in DynamoDB, from the freshness histogram's count. */
+  private long appliedChanges() {
+    try {
+      return get(HTTP_PORT, "/metrics").body().lines()
+          .filter(line -> line.startsWith("pulso_freshness_seconds_count"))
+          .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+          .sum();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static long salesCount() {
