@@ -113,7 +113,11 @@ public final class CaptureVerticle extends VerticleBase {
     stopping = true;
     vertx.cancelTimer(timerId);
     vertx.cancelTimer(walTimerId);
-    return polling.transform(done -> fence == null ? Future.succeededFuture() : fence.release());
+    // The poll under way ends at once instead of retrying Kinesis: the fence it holds up is what the
+    // next leader waits for. The slot never moved past what Kinesis acknowledged.
+    Future<Void> abandoned = publisher == null ? Future.succeededFuture() : publisher.close();
+    return abandoned.transform(closed -> polling.<Void>mapEmpty())
+        .transform(done -> fence == null ? Future.succeededFuture() : fence.release());
   }
 
   private void schedule(Duration delay) {
@@ -122,6 +126,9 @@ public final class CaptureVerticle extends VerticleBase {
     }
     timerId = vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
       polling = poll().onComplete(done -> {
+        if (stopping) {
+          return;
+        }
         if (done.succeeded()) {
           failures = 0;
           schedule(done.result() > 0 ? Duration.ZERO : config.capture().pollInterval());

@@ -93,6 +93,8 @@ public final class KinesisPublisher {
   private List<Promise<Void>> refreshWaiters = new ArrayList<>();
   private boolean pumping;
   private boolean pumpAgain;
+  /** Set by {@link #close()}: nothing more is taken. */
+  private boolean closed;
 
   /** A publisher calling PutRecords through {@code clients} on the stream of {@code shards}. */
   public KinesisPublisher(Vertx vertx, AwsClients clients, ShardMap shards, MeterRegistry registry) {
@@ -145,6 +147,19 @@ public final class KinesisPublisher {
     });
   }
 
+  /**
+   * Gives up: every publish not yet acknowledged fails at once, and so does every later one. An owner
+   * that stops (a capture handing over) must not wait out the retries of a Kinesis it cannot reach. A
+   * record already in flight may still land; its changes count once downstream, by their positions.
+   */
+  public Future<Void> close() {
+    return onContext(() -> {
+      closed = true;
+      failEverything(closedFailure());
+      return Future.succeededFuture();
+    });
+  }
+
   /** Changes published and not yet acknowledged (nor failed): for the owner's backpressure. */
   public long unacknowledgedChanges() {
     return unacknowledged;
@@ -155,6 +170,9 @@ public final class KinesisPublisher {
   }
 
   private Future<Void> enqueue(List<SaleChange> changes) {
+    if (closed) {
+      return Future.failedFuture(closedFailure());
+    }
     if (changes.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -377,6 +395,11 @@ public final class KinesisPublisher {
     unacknowledged = 0;
     meters.publishFailures.increment(batches.size());
     batches.forEach(batch -> batch.fail(failure));
+  }
+
+  private KinesisPublishException closedFailure() {
+    return new KinesisPublishException("the publisher of Kinesis stream '" + stream
+        + "' was closed: changes not acknowledged by then are not sent", "PublisherClosed", null);
   }
 
   private void refresh() {

@@ -1,6 +1,7 @@
 package com.pulso.stream;
 
 import static com.pulso.testing.Await.await;
+import static com.pulso.testing.Await.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -182,6 +183,28 @@ class KinesisPublisherRetryTest {
     assertSameChanges(delivered, changes);
     // Published after the map was refreshed: each change on the shard of its partition key.
     assertDeliveredInOrderOnTheirShards(lastRecordsOnly(kinesis.accepted, chunks.get(3)), resharded, chunks.get(3));
+  }
+
+  @Test
+  void closingFailsWhatWaitsForARetryAtOnceAndRefusesMore(Vertx vertx) throws Exception {
+    ShardMap shards = TestChanges.evenShards(STREAM, 4);
+    FakePutRecords kinesis = new FakePutRecords(vertx, shards, (shard, attempt) -> THROTTLED, call -> null);
+    // A backoff far longer than the test: only close() can end the publish.
+    KinesisPublisher publisher = publisher(vertx, shards, kinesis,
+        new KinesisPublisher.Retry(10, Duration.ofMinutes(10), Duration.ofMinutes(10)));
+    List<SaleChange> changes = TestChanges.generate(200, 3, 50, 8);
+    Future<Void> pending = publisher.publish(changes);
+    waitUntil(() -> registry.find("pulso.stream.publish.entries.retried").counter() != null
+        && registry.get("pulso.stream.publish.entries.retried").counter().count() > 0, Duration.ofSeconds(30),
+        "a record waits for its retry");
+
+    await(publisher.close());
+
+    assertThatThrownBy(() -> await(pending)).cause().isInstanceOfSatisfying(KinesisPublishException.class,
+        e -> assertThat(e.errorCode()).isEqualTo("PublisherClosed"));
+    assertThatThrownBy(() -> await(publisher.publish(changes))).cause().isInstanceOf(KinesisPublishException.class)
+        .hasMessageContaining("closed");
+    assertThat(publisher.unacknowledgedChanges()).isZero();
   }
 
   private KinesisPublisher publisher(Vertx vertx, ShardMap shards, FakePutRecords kinesis, KinesisPublisher.Retry retry) {
