@@ -1,0 +1,119 @@
+package com.pulso.testing;
+
+import static com.pulso.testing.Await.await;
+
+import com.pulso.aws.AwsClients;
+import com.pulso.capture.CaptureVerticle;
+import com.pulso.cluster.ClusterSetup;
+import com.pulso.cluster.ClusterSingleton;
+import com.pulso.config.ConfigLoader;
+import com.pulso.config.PulsoConfig;
+import com.pulso.db.Postgres;
+import com.pulso.stream.ConsumerVerticle;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * One cluster member of a test, wired for the real-time pipeline as {@code Main} wires it: the capture
+ * in a {@link ClusterSingleton}, a {@link ConsumerVerticle} for this member's shards.
+ */
+public final class PipelineMember implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final AwsClients clients;
+  private ClusterSingleton capture;
+  private ConsumerVerticle consumer;
+
+  private PipelineMember(Vertx vertx, AwsClients clients) {
+    this.vertx = vertx;
+    this.clients = clients;
+  }
+
+  /**
+   * The test services' environment with names of the test's own: slot, publication, stream, table
+   * and cluster, so that nothing another test left behind is seen.
+   */
+  public static Map<String, String> isolatedEnv(String unique) {
+    Map<String, String> env = new HashMap<>(TestServices.env());
+    env.put(ConfigLoader.envName("capture.slotName"), "slot_" + unique);
+    env.put(ConfigLoader.envName("capture.publicationName"), "pub_" + unique);
+    env.put(ConfigLoader.envName("aws.kinesis.stream"), "pipeline-" + unique);
+    env.put(ConfigLoader.envName("aws.dynamodb.table"), "pipeline-" + unique);
+    env.put(ConfigLoader.envName("cluster.name"), "pipeline-" + unique);
+    return env;
+  }
+
+  /** Joins (or forms) the cluster of {@code config}; nothing is deployed yet. */
+  public static PipelineMember join(PulsoConfig config) throws Exception {
+    Vertx vertx = await(ClusterSetup.join(config.cluster(), new VertxOptions(), Vertx.builder()));
+    return new PipelineMember(vertx, new AwsClients(vertx, config, new SimpleMeterRegistry()));
+  }
+
+  /** Deploys the capture singleton and the shard consumer (the stream and the table must exist). */
+  public void deployPipeline(PulsoConfig config) throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    var pool = Postgres.pool(vertx, config.database());
+    capture = new ClusterSingleton("capture", () -> new CaptureVerticle(config, pool, clients, registry),
+        new DeploymentOptions());
+    consumer = new ConsumerVerticle(clients, config, registry);
+    await(vertx.deployVerticle(capture));
+    await(vertx.deployVerticle(consumer));
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public AwsClients clients() {
+    return clients;
+  }
+
+  /** Whether the cluster's capture runs on this member now. */
+  public boolean captures() {
+    return capture != null && capture.isRunningHere();
+  }
+
+  /** The shards this member's consumer reads now. */
+  public Set<String> ownedShards() {
+    return consumer == null ? Set.of() : consumer.ownedShards();
+  }
+
+  /**
+   * Dies without a goodbye: its Hazelcast is terminated, as when the process crashes, then what is
+   * left of its Vert.x is closed (its sockets, PostgreSQL's included, go away as a dead process's do).
+   */
+  public void kill() throws Exception {
+    ClusterSetup.hazelcast(vertx).getLifecycleService().terminate();
+    try {
+      await(vertx.close());
+    } catch (ExecutionException e) {
+      // Leaving a cluster it was already thrown out of fails: the member is gone, which is the point.
+    }
+    clients.close();
+  }
+
+  /** Undeploys everything (the capture hands over); the member stays in the cluster. */
+  public void undeploy() throws Exception {
+    for (String deployment : List.copyOf(vertx.deploymentIDs())) {
+      // A singleton's verticle is its child: undeploying the singleton may have taken it already.
+      if (vertx.deploymentIDs().contains(deployment)) {
+        await(vertx.undeploy(deployment));
+      }
+    }
+  }
+
+  /** Leaves in order: undeploys, closes the clients, leaves the cluster. */
+  @Override
+  public void close() throws Exception {
+    undeploy();
+    clients.close();
+    await(vertx.close());
+  }
+}
