@@ -1,7 +1,6 @@
 package com.pulso.testing;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import com.pulso.aggregate.DailyTotal;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsReader;
 import com.pulso.aws.AwsClients;
@@ -9,8 +8,11 @@ import com.pulso.config.PulsoConfig;
 import com.pulso.testing.SalesGroundTruth.ClientDay;
 import com.pulso.testing.SalesGroundTruth.Figures;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,45 +23,70 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ExactFigures {
 
+  /** One provider's business day. */
+  private record ProviderDay(int providerId, LocalDate day) {}
+
+  /** What DynamoDB held at one reading. */
+  private record Reading(Map<ClientDay, Figures> clientDays, Map<ProviderDay, Figures> dayTotals) {}
+
   private ExactFigures() {}
 
-  /** Waits up to {@code bound} for the client-day figures to equal SQL's, then checks the day totals. */
+  /** Waits up to {@code bound} for the client-day figures and the day totals to equal SQL's. */
   public static void awaitGroundTruth(PulsoConfig config, AwsClients clients, List<Integer> providers,
                                       List<LocalDate> days, Duration bound) throws Exception {
     Map<ClientDay, Figures> truth = SalesGroundTruth.clientDays(config);
+    Reading expected = new Reading(truth, dayTotals(truth, providers, days));
     MetricsReader reader = new MetricsReader(clients, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
-    AtomicReference<Map<ClientDay, Figures>> seen = new AtomicReference<>();
+    AtomicReference<Reading> seen = new AtomicReference<>();
     Await.waitUntil(() -> {
       try {
-        seen.set(RealtimeFigures.clientDays(reader, providers, days));
-        return seen.get().equals(truth);
+        seen.set(read(reader, providers, days));
+        return seen.get().equals(expected);
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
-    }, bound, () -> "DynamoDB figures equal SQL: " + difference(truth, seen.get()));
-
-    for (int provider : providers) {
-      for (LocalDate day : days) {
-        Figures expected = truth.entrySet().stream()
-            .filter(e -> e.getKey().providerId() == provider && e.getKey().day().equals(day))
-            .map(Map.Entry::getValue)
-            .reduce(new Figures(0, BigDecimal.ZERO.setScale(2)),
-                (a, b) -> new Figures(a.transactions() + b.transactions(), a.amount().add(b.amount())));
-        var total = Await.await(reader.dayTotal(provider, day));
-        assertThat(total.transactions()).as("transactions of provider %d on %s", provider, day)
-            .isEqualTo(expected.transactions());
-        assertThat(total.amount()).as("amount of provider %d on %s", provider, day)
-            .isEqualByComparingTo(expected.amount());
-      }
-    }
+    }, bound, () -> "DynamoDB figures equal SQL: " + difference(expected, seen.get()));
   }
 
-  private static String difference(Map<ClientDay, Figures> truth, Map<ClientDay, Figures> seen) {
+  private static Reading read(MetricsReader reader, List<Integer> providers, List<LocalDate> days) throws Exception {
+    Map<ProviderDay, Figures> totals = new HashMap<>();
+    for (int provider : providers) {
+      for (LocalDate day : days) {
+        DailyTotal total = Await.await(reader.dayTotal(provider, day));
+        totals.put(new ProviderDay(provider, day),
+            new Figures(total.transactions(), total.amount().setScale(2, RoundingMode.UNNECESSARY)));
+      }
+    }
+    return new Reading(RealtimeFigures.clientDays(reader, providers, days), totals);
+  }
+
+  private static Map<ProviderDay, Figures> dayTotals(Map<ClientDay, Figures> truth, List<Integer> providers,
+                                                    List<LocalDate> days) {
+    Map<ProviderDay, Figures> totals = new HashMap<>();
+    for (int provider : providers) {
+      for (LocalDate day : days) {
+        totals.put(new ProviderDay(provider, day), new Figures(0, BigDecimal.ZERO.setScale(2)));
+      }
+    }
+    truth.forEach((key, figures) -> totals.merge(new ProviderDay(key.providerId(), key.day()), figures,
+        (a, b) -> new Figures(a.transactions() + b.transactions(), a.amount().add(b.amount()))));
+    return totals;
+  }
+
+  private static String difference(Reading expected, Reading seen) {
     if (seen == null) {
       return "nothing read yet";
     }
-    long missingOrWrong = truth.entrySet().stream().filter(e -> !e.getValue().equals(seen.get(e.getKey()))).count();
-    long extra = seen.keySet().stream().filter(k -> !truth.containsKey(k)).count();
-    return missingOrWrong + " of " + truth.size() + " client-days missing or different, " + extra + " extra";
+    Map<ClientDay, Figures> truth = expected.clientDays();
+    long missingOrWrong = truth.entrySet().stream().filter(e -> !e.getValue().equals(seen.clientDays().get(e.getKey()))).count();
+    long extra = seen.clientDays().keySet().stream().filter(k -> !truth.containsKey(k)).count();
+    List<String> totals = new ArrayList<>();
+    expected.dayTotals().forEach((key, figures) -> {
+      if (!figures.equals(seen.dayTotals().get(key))) {
+        totals.add(key + " expected " + figures + ", read " + seen.dayTotals().get(key));
+      }
+    });
+    return missingOrWrong + " of " + truth.size() + " client-days missing or different, " + extra + " extra; day totals"
+        + (totals.isEmpty() ? " equal" : " different: " + totals);
   }
 }

@@ -28,6 +28,7 @@ public final class PipelineMember implements AutoCloseable {
 
   private final Vertx vertx;
   private final AwsClients clients;
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private ClusterSingleton capture;
   private ConsumerVerticle consumer;
 
@@ -58,7 +59,6 @@ public final class PipelineMember implements AutoCloseable {
 
   /** Deploys the capture singleton and the shard consumer (the stream and the table must exist). */
   public void deployPipeline(PulsoConfig config) throws Exception {
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
     var pool = Postgres.pool(vertx, config.database());
     capture = new ClusterSingleton("capture", () -> new CaptureVerticle(config, pool, clients, registry),
         new DeploymentOptions());
@@ -73,6 +73,11 @@ public final class PipelineMember implements AutoCloseable {
 
   public AwsClients clients() {
     return clients;
+  }
+
+  /** The meters of this member's pipeline. */
+  public SimpleMeterRegistry registry() {
+    return registry;
   }
 
   /** Whether the cluster's capture runs on this member now. */
