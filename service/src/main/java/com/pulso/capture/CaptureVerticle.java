@@ -146,7 +146,7 @@ public final class CaptureVerticle extends VerticleBase {
 
   /** One pass over what the slot holds now; completes with the number of messages read. */
   private Future<Long> poll() {
-    return refreshProducts().compose(v -> {
+    return holdFence().compose(held -> refreshProducts()).compose(v -> {
       Pass pass = new Pass();
       return slot.peek(pass::accept)
           .compose(read -> pass.flush()
@@ -209,6 +209,23 @@ public final class CaptureVerticle extends VerticleBase {
         return null;
       });
     }
+  }
+
+  /**
+   * The fence's lock lives with its connection: when PostgreSQL restarts (or fails over) it is gone,
+   * and the slot is read again only once this capture holds the fence anew.
+   */
+  private Future<Void> holdFence() {
+    return fence.check().recover(lost -> {
+      LOG.warn("Capture fence of slot {} lost with its connection ({}): taking it again", config.capture().slotName(),
+          lost.toString());
+      return fence.release()
+          .transform(closed -> CaptureFence.acquire(vertx, config.database(), config.capture().slotName()))
+          .map(acquired -> {
+            fence = acquired;
+            return null;
+          });
+    });
   }
 
   private Bootstrap bootstrap() {
