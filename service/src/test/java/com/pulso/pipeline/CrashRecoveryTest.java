@@ -29,11 +29,13 @@ class CrashRecoveryTest {
   private static final int CLUSTER_PORT = TestPorts.port(25810);
   private static final int SALES = 30_000;
   private static final int KILLS = 3;
-  /** Sales per run of the workload; kill k comes once k quarters of the sales are committed. */
+  /** Sales per run of the workload; kill k comes once k quarters of the sales are committed (and some applied). */
   private static final int SLICE = 500;
   private static final int SALES_BETWEEN_KILLS = SALES / (KILLS + 1);
-  /** How far the workload may run past a kill's mark before that kill happened. */
-  private static final int AHEAD_OF_KILLS = 2_000;
+  /** A pause between runs: the workload outlasts the restarts, so sales are usually being written when the server dies. */
+  private static final long PAUSE_MILLIS = 400;
+  /** How far the workload may run past a kill's mark before that kill happened: it never ends before the kills. */
+  private static final int AHEAD_OF_KILLS = 5_000;
 
   private ServerPipeline pipeline;
 
@@ -65,6 +67,7 @@ class CrashRecoveryTest {
           }
           SalesWorkload.run(pipeline.config(), firstDay, SLICE, 3, 20261130L + slice);
           committed.addAndGet(SLICE);
+          Thread.sleep(PAUSE_MILLIS);
         }
       } catch (Throwable e) {
         workloadFailure.set(e);
