@@ -1,0 +1,204 @@
+package com.pulso.pipeline;
+
+import static com.pulso.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.pulso.aggregate.DailyTotal;
+import com.pulso.aggregate.MetricKeys;
+import com.pulso.aggregate.MetricsReader;
+import com.pulso.aws.AwsClients;
+import com.pulso.config.ConfigLoader;
+import com.pulso.config.PulsoConfig;
+import com.pulso.db.FreshDatabase;
+import com.pulso.db.Migrations;
+import com.pulso.db.Postgres;
+import com.pulso.stream.TestStreams;
+import com.pulso.testing.Await;
+import com.pulso.testing.RealtimeFigures;
+import com.pulso.testing.SalesGroundTruth;
+import com.pulso.testing.SalesGroundTruth.ClientDay;
+import com.pulso.testing.SalesGroundTruth.Figures;
+import com.pulso.testing.SalesWorkload;
+import com.pulso.testing.ServerJvm;
+import com.pulso.testing.TestServices;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The real-time pipeline of a whole server JVM ({@code ./pulso}, profile {@code aws}) pointed at
+ * this test JVM's shared PostgreSQL and emulators as if they were RDS and AWS: a fresh source
+ * database with three providers, and a capture slot, publication, stream and table of its own. The
+ * services outlive the server's JVM, so a test may kill it. {@link #close()} leaves nothing behind
+ * that would block a later test: the slot (a slot blocks its database's drop), the stream and the table.
+ */
+final class ServerPipeline implements AutoCloseable {
+
+  static final List<Integer> PROVIDERS = List.of(1, 2, 3);
+  private static final Duration STOPPED_SLOT_RELEASE = Duration.ofSeconds(60);
+
+  private final PulsoConfig config;
+  private final Vertx vertx;
+  private final AwsClients clients;
+  private final MetricsReader reader;
+  private ServerJvm server;
+
+  private ServerPipeline(PulsoConfig config) {
+    this.config = config;
+    this.vertx = Vertx.vertx();
+    this.clients = new AwsClients(vertx, config, new SimpleMeterRegistry());
+    this.reader = new MetricsReader(clients, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
+  }
+
+  /** A fresh, migrated source database with the providers, and unique slot, publication, stream and table names. */
+  static ServerPipeline create() throws Exception {
+    TestServices.config();
+    String unique = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    Map<String, String> env = new HashMap<>(TestServices.env());
+    env.put(ConfigLoader.envName("capture.slotName"), "slot_" + unique);
+    env.put(ConfigLoader.envName("capture.publicationName"), "pub_" + unique);
+    env.put(ConfigLoader.envName("aws.kinesis.stream"), "server-pipeline-" + unique);
+    env.put(ConfigLoader.envName("aws.dynamodb.table"), "server-pipeline-" + unique);
+    // Dev services on for the migration only: it then creates the source tables, as the company's would be.
+    PulsoConfig config = FreshDatabase.create(ConfigLoader.load(TestServices.home().resolve("conf"), env), true);
+    Migrations.migrate(config);
+    SalesWorkload.createProviders(config);
+    return new ServerPipeline(config);
+  }
+
+  /** The source database and resource names, as the server sees them. */
+  PulsoConfig config() {
+    return config;
+  }
+
+  /**
+   * Starts the server JVM on its own ports, with {@code extraEnv} on top (e.g. {@code JAVA_OPTS}),
+   * and waits until it is ready; it creates the stream and the table.
+   */
+  ServerJvm startServer(Path log, int httpPort, int clusterPort, Map<String, String> extraEnv) throws Exception {
+    PulsoConfig.Database db = config.database();
+    Map<String, String> env = new HashMap<>();
+    env.put("PULSO_PROFILE", "aws");
+    env.put("PULSO_HTTP_PORT", String.valueOf(httpPort));
+    env.put("PULSO_HTTP_PRE_STOP_SECONDS", "0");
+    env.put("PULSO_CLUSTER_PORT", String.valueOf(clusterPort));
+    env.put("PULSO_CLUSTER_NAME", "server-pipeline-" + clusterPort);
+    env.put("PULSO_DATABASE_HOST", db.host());
+    env.put("PULSO_DATABASE_PORT", String.valueOf(db.port()));
+    env.put("PULSO_DATABASE_NAME", db.name());
+    env.put("PULSO_DATABASE_USER", db.user());
+    env.put("PULSO_DATABASE_SSL_MODE", "disable");
+    env.put("PULSO_AWS_MANAGE_RESOURCES", "true");
+    env.put("PULSO_AWS_ENDPOINTS_KINESIS", config.aws().kinesisEndpoint().toString());
+    env.put("PULSO_AWS_ENDPOINTS_DYNAMODB", config.aws().dynamoDbEndpoint().toString());
+    env.put("PULSO_AWS_ENDPOINTS_S3", config.aws().s3Endpoint().toString());
+    env.put(ConfigLoader.envName("capture.slotName"), config.capture().slotName());
+    env.put(ConfigLoader.envName("capture.publicationName"), config.capture().publicationName());
+    env.put(ConfigLoader.envName("aws.kinesis.stream"), config.aws().kinesisStream());
+    env.put(ConfigLoader.envName("aws.dynamodb.table"), config.aws().dynamoDbTable());
+    env.putAll(extraEnv);
+    server = ServerJvm.start(env, log, httpPort);
+    server.awaitReady(Duration.ofSeconds(180));
+    return server;
+  }
+
+  /** Waits until the capture bootstrapped its slot: from then on it streams changes. */
+  void awaitCaptureStreaming() throws InterruptedException {
+    Await.waitUntil(() -> {
+      assertThat(server.isAlive()).as("server alive; log:%n%s", server.tail()).isTrue();
+      return count("SELECT count(*) FROM pulso.capture_state WHERE slot_name = '" + config.capture().slotName()
+          + "' AND bootstrapped_at IS NOT NULL") == 1;
+    }, Duration.ofSeconds(120), () -> "capture slot bootstrapped; log:\n" + server.tail());
+  }
+
+  /**
+   * Waits (bounded: liveness, not speed) until every DynamoDB provider × client × day figure of
+   * {@code days} equals the SQL ground truth to the cent, then checks the provider × day totals.
+   */
+  void awaitFiguresEqualGroundTruth(List<LocalDate> days, Duration bound) throws Exception {
+    Map<ClientDay, Figures> truth = SalesGroundTruth.clientDays(config);
+    AtomicReference<Map<ClientDay, Figures>> seen = new AtomicReference<>();
+    Await.waitUntil(() -> {
+      try {
+        seen.set(RealtimeFigures.clientDays(reader, PROVIDERS, days));
+        return seen.get().equals(truth);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, bound, () -> "DynamoDB figures equal SQL: " + difference(truth, seen.get()));
+
+    for (int provider : PROVIDERS) {
+      for (LocalDate day : days) {
+        Figures expected = truth.entrySet().stream()
+            .filter(e -> e.getKey().providerId() == provider && e.getKey().day().equals(day))
+            .map(Map.Entry::getValue)
+            .reduce(new Figures(0, BigDecimal.ZERO.setScale(2)),
+                (a, b) -> new Figures(a.transactions() + b.transactions(), a.amount().add(b.amount())));
+        DailyTotal total = await(reader.dayTotal(provider, day));
+        assertThat(total.transactions()).as("transactions of provider %d on %s", provider, day)
+            .isEqualTo(expected.transactions());
+        assertThat(total.amount()).as("amount of provider %d on %s", provider, day)
+            .isEqualByComparingTo(expected.amount());
+      }
+    }
+  }
+
+  long count(String sql) {
+    try (Connection c = Postgres.connect(config.database()); PreparedStatement st = c.prepareStatement(sql);
+         ResultSet rs = st.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot run " + sql, e);
+    }
+  }
+
+  private static String difference(Map<ClientDay, Figures> truth, Map<ClientDay, Figures> seen) {
+    if (seen == null) {
+      return "nothing read yet";
+    }
+    long missingOrWrong = truth.entrySet().stream().filter(e -> !e.getValue().equals(seen.get(e.getKey()))).count();
+    long extra = seen.keySet().stream().filter(k -> !truth.containsKey(k)).count();
+    return missingOrWrong + " of " + truth.size() + " client-days missing or different, " + extra + " extra";
+  }
+
+  /** Stops the server (SIGTERM), then drops the slot once released, and deletes the stream and the table. */
+  @Override
+  public void close() throws Exception {
+    try {
+      if (server != null) {
+        try {
+          if (server.isAlive()) {
+            server.stop();
+          }
+        } finally {
+          server.close();
+        }
+      }
+      String slot = config.capture().slotName();
+      // A killed server's backend may still hold the slot for a moment.
+      Await.waitUntil(() -> count("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot
+          + "' AND active") == 0, STOPPED_SLOT_RELEASE, "slot " + slot + " released");
+      count("SELECT count(*) FROM (SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+          + " WHERE slot_name = '" + slot + "') dropped");
+      if (server != null) {
+        TestStreams.delete(clients, config.aws().kinesisStream());
+        await(clients.call(() -> clients.dynamoDb().deleteTable(b -> b.tableName(config.aws().dynamoDbTable()))));
+      }
+    } finally {
+      clients.close();
+      await(vertx.close());
+    }
+  }
+}
