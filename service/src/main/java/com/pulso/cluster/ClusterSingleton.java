@@ -1,15 +1,11 @@
 package com.pulso.cluster;
 
 import com.hazelcast.cluster.Member;
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
-import io.vertx.core.Context;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import java.util.UUID;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +31,7 @@ public final class ClusterSingleton extends VerticleBase {
   private final DeploymentOptions options;
 
   private HazelcastInstance hazelcast;
-  private UUID listenerId;
-  private UUID lifecycleListenerId;
-  /** While this member's Hazelcast is shutting down or merging after a partition, it leads nothing. */
-  private boolean standingDown;
+  private MembershipWatch watch;
   private String deploymentId;
   /** The deploy or undeploy under way, if any: transitions never overlap. */
   private Future<?> transition;
@@ -58,26 +51,7 @@ public final class ClusterSingleton extends VerticleBase {
   @Override
   public Future<?> start() {
     hazelcast = ClusterSetup.hazelcast(vertx);
-    Context ctx = context;
-    listenerId = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-        ctx.runOnContext(v -> reconcile());
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        ctx.runOnContext(v -> reconcile());
-      }
-    });
-    lifecycleListenerId = hazelcast.getLifecycleService().addLifecycleListener(event -> ctx.runOnContext(v -> {
-      switch (event.getState()) {
-        case SHUTTING_DOWN, MERGING -> standingDown = true;
-        case MERGED -> standingDown = false;
-        default -> { }
-      }
-      reconcile();
-    }));
+    watch = MembershipWatch.start(hazelcast, context, this::reconcile);
     reconcile();
     return Future.succeededFuture();
   }
@@ -85,10 +59,7 @@ public final class ClusterSingleton extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
-    if (hazelcast.getLifecycleService().isRunning()) {
-      hazelcast.getCluster().removeMembershipListener(listenerId);
-      hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListenerId);
-    }
+    watch.stop();
     Future<?> settled = transition == null ? Future.succeededFuture() : transition.transform(ar -> Future.succeededFuture());
     return settled.compose(v -> {
       String id = deploymentId;
@@ -103,7 +74,7 @@ public final class ClusterSingleton extends VerticleBase {
   }
 
   private boolean isOldestMember() {
-    if (standingDown || !hazelcast.getLifecycleService().isRunning()) {
+    if (watch.standingDown()) {
       return false;
     }
     Member oldest = hazelcast.getCluster().getMembers().iterator().next();

@@ -1,14 +1,12 @@
 package com.pulso.stream;
 
 import com.hazelcast.cluster.Member;
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.pulso.aws.AwsClients;
 import com.pulso.cluster.ClusterSetup;
+import com.pulso.cluster.MembershipWatch;
 import com.pulso.config.PulsoConfig;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
@@ -18,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +38,7 @@ public final class ConsumerVerticle extends VerticleBase {
 
   private HazelcastInstance hazelcast;
   private ShardConsumer.Shared shared;
-  private UUID membershipListener;
-  private UUID lifecycleListener;
+  private MembershipWatch watch;
   private long timer = -1;
   private final Map<String, ShardConsumer> running = new LinkedHashMap<>();
   /** Consumers asked to stop and not yet stopped: their shard is not started again before. */
@@ -50,7 +46,6 @@ public final class ConsumerVerticle extends VerticleBase {
   private volatile Set<String> owned = Set.of();
   private boolean reconciling;
   private boolean reconcileAgain;
-  private boolean standingDown;
   private boolean stopped;
 
   public ConsumerVerticle(AwsClients clients, PulsoConfig config, MeterRegistry registry) {
@@ -73,26 +68,7 @@ public final class ConsumerVerticle extends VerticleBase {
   public Future<?> start() {
     hazelcast = ClusterSetup.hazelcast(vertx);
     shared = ShardConsumer.Shared.of(vertx, clients, config, settings, registry);
-    Context ctx = context;
-    membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-        ctx.runOnContext(v -> reconcile());
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        ctx.runOnContext(v -> reconcile());
-      }
-    });
-    lifecycleListener = hazelcast.getLifecycleService().addLifecycleListener(event -> ctx.runOnContext(v -> {
-      switch (event.getState()) {
-        case SHUTTING_DOWN, MERGING -> standingDown = true;
-        case MERGED -> standingDown = false;
-        default -> { }
-      }
-      reconcile();
-    }));
+    watch = MembershipWatch.start(hazelcast, context, this::reconcile);
     timer = vertx.setPeriodic(settings.rebalanceInterval().toMillis(), id -> reconcile());
     reconcile();
     return Future.succeededFuture();
@@ -102,10 +78,7 @@ public final class ConsumerVerticle extends VerticleBase {
   public Future<?> stop() {
     stopped = true;
     vertx.cancelTimer(timer);
-    if (hazelcast.getLifecycleService().isRunning()) {
-      hazelcast.getCluster().removeMembershipListener(membershipListener);
-      hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListener);
-    }
+    watch.stop();
     List<Future<Void>> all = new ArrayList<>(stopping.values());
     running.values().forEach(consumer -> all.add(consumer.stop()));
     running.clear();
@@ -144,7 +117,7 @@ public final class ConsumerVerticle extends VerticleBase {
     }
     List<String> members = new ArrayList<>();
     String self = null;
-    boolean inCluster = !standingDown && hazelcast.getLifecycleService().isRunning();
+    boolean inCluster = !watch.standingDown();
     if (inCluster) {
       for (Member member : hazelcast.getCluster().getMembers()) {
         members.add(member.getUuid().toString());
