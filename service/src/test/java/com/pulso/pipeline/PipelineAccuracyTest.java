@@ -3,8 +3,6 @@ package com.pulso.pipeline;
 import static com.pulso.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.pulso.aggregate.MetricKeys;
-import com.pulso.aggregate.MetricsReader;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
 import com.pulso.capture.CaptureVerticle;
@@ -17,7 +15,7 @@ import com.pulso.db.Postgres;
 import com.pulso.stream.ConsumerVerticle;
 import com.pulso.stream.TestStreams;
 import com.pulso.testing.Await;
-import com.pulso.testing.RealtimeFigures;
+import com.pulso.testing.ExactFigures;
 import com.pulso.testing.SalesGroundTruth;
 import com.pulso.testing.SalesGroundTruth.ClientDay;
 import com.pulso.testing.SalesGroundTruth.Figures;
@@ -35,7 +33,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,30 +99,7 @@ class PipelineAccuracyTest {
     Map<ClientDay, Figures> truth = SalesGroundTruth.clientDays(config);
     assertThat(truth).as("the workload made figures to check").hasSizeGreaterThan(1_000);
     assertThat(count("SELECT count(*) FROM ventas")).as("some sales were voided").isLessThan(20_000);
-    MetricsReader reader = new MetricsReader(clients, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
-    List<LocalDate> days = SalesWorkload.days(firstDay);
-    AtomicReference<Map<ClientDay, Figures>> seen = new AtomicReference<>();
-    Await.waitUntil(() -> {
-      try {
-        seen.set(RealtimeFigures.clientDays(reader, PROVIDERS, days));
-        return seen.get().equals(truth);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }, Duration.ofSeconds(180), () -> "DynamoDB figures equal SQL: " + difference(truth, seen.get()));
-
-    for (int provider : PROVIDERS) {
-      for (LocalDate day : days) {
-        Figures expected = truth.entrySet().stream()
-            .filter(e -> e.getKey().providerId() == provider && e.getKey().day().equals(day))
-            .map(Map.Entry::getValue)
-            .reduce(new Figures(0, java.math.BigDecimal.ZERO.setScale(2)),
-                (a, b) -> new Figures(a.transactions() + b.transactions(), a.amount().add(b.amount())));
-        var total = await(reader.dayTotal(provider, day));
-        assertThat(total.transactions()).isEqualTo(expected.transactions());
-        assertThat(total.amount()).isEqualByComparingTo(expected.amount());
-      }
-    }
+    ExactFigures.awaitGroundTruth(config, clients, PROVIDERS, SalesWorkload.days(firstDay), Duration.ofSeconds(180));
   }
 
   private long count(String sql) throws Exception {
@@ -134,14 +108,5 @@ class PipelineAccuracyTest {
       rs.next();
       return rs.getLong(1);
     }
-  }
-
-  private static String difference(Map<ClientDay, Figures> truth, Map<ClientDay, Figures> seen) {
-    if (seen == null) {
-      return "nothing read yet";
-    }
-    long missingOrWrong = truth.entrySet().stream().filter(e -> !e.getValue().equals(seen.get(e.getKey()))).count();
-    long extra = seen.keySet().stream().filter(k -> !truth.containsKey(k)).count();
-    return missingOrWrong + " of " + truth.size() + " client-days missing or different, " + extra + " extra";
   }
 }

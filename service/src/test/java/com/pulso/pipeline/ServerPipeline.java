@@ -3,7 +3,6 @@ package com.pulso.pipeline;
 import static com.pulso.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.pulso.aggregate.DailyTotal;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsReader;
 import com.pulso.aws.AwsClients;
@@ -14,16 +13,12 @@ import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
 import com.pulso.stream.TestStreams;
 import com.pulso.testing.Await;
-import com.pulso.testing.RealtimeFigures;
-import com.pulso.testing.SalesGroundTruth;
-import com.pulso.testing.SalesGroundTruth.ClientDay;
-import com.pulso.testing.SalesGroundTruth.Figures;
+import com.pulso.testing.ExactFigures;
 import com.pulso.testing.SalesWorkload;
 import com.pulso.testing.ServerJvm;
 import com.pulso.testing.TestServices;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,7 +29,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The real-time pipeline of a whole server JVM ({@code ./pulso}, profile {@code aws}) pointed at
@@ -127,31 +121,7 @@ final class ServerPipeline implements AutoCloseable {
    * {@code days} equals the SQL ground truth to the cent, then checks the provider × day totals.
    */
   void awaitFiguresEqualGroundTruth(List<LocalDate> days, Duration bound) throws Exception {
-    Map<ClientDay, Figures> truth = SalesGroundTruth.clientDays(config);
-    AtomicReference<Map<ClientDay, Figures>> seen = new AtomicReference<>();
-    Await.waitUntil(() -> {
-      try {
-        seen.set(RealtimeFigures.clientDays(reader, PROVIDERS, days));
-        return seen.get().equals(truth);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }, bound, () -> "DynamoDB figures equal SQL: " + difference(truth, seen.get()));
-
-    for (int provider : PROVIDERS) {
-      for (LocalDate day : days) {
-        Figures expected = truth.entrySet().stream()
-            .filter(e -> e.getKey().providerId() == provider && e.getKey().day().equals(day))
-            .map(Map.Entry::getValue)
-            .reduce(new Figures(0, BigDecimal.ZERO.setScale(2)),
-                (a, b) -> new Figures(a.transactions() + b.transactions(), a.amount().add(b.amount())));
-        DailyTotal total = await(reader.dayTotal(provider, day));
-        assertThat(total.transactions()).as("transactions of provider %d on %s", provider, day)
-            .isEqualTo(expected.transactions());
-        assertThat(total.amount()).as("amount of provider %d on %s", provider, day)
-            .isEqualByComparingTo(expected.amount());
-      }
-    }
+    ExactFigures.awaitGroundTruth(config, clients, PROVIDERS, days, bound);
   }
 
   long count(String sql) {
@@ -164,14 +134,6 @@ final class ServerPipeline implements AutoCloseable {
     }
   }
 
-  private static String difference(Map<ClientDay, Figures> truth, Map<ClientDay, Figures> seen) {
-    if (seen == null) {
-      return "nothing read yet";
-    }
-    long missingOrWrong = truth.entrySet().stream().filter(e -> !e.getValue().equals(seen.get(e.getKey()))).count();
-    long extra = seen.keySet().stream().filter(k -> !truth.containsKey(k)).count();
-    return missingOrWrong + " of " + truth.size() + " client-days missing or different, " + extra + " extra";
-  }
 
   /** Stops the server (SIGTERM), then drops the slot once released, and deletes the stream and the table. */
   @Override
