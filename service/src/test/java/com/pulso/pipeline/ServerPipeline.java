@@ -3,8 +3,6 @@ package com.pulso.pipeline;
 import static com.pulso.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.pulso.aggregate.MetricKeys;
-import com.pulso.aggregate.MetricsReader;
 import com.pulso.aws.AwsClients;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
@@ -45,14 +43,12 @@ final class ServerPipeline implements AutoCloseable {
   private final PulsoConfig config;
   private final Vertx vertx;
   private final AwsClients clients;
-  private final MetricsReader reader;
   private ServerJvm server;
 
   private ServerPipeline(PulsoConfig config) {
     this.config = config;
     this.vertx = Vertx.vertx();
     this.clients = new AwsClients(vertx, config, new SimpleMeterRegistry());
-    this.reader = new MetricsReader(clients, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
   }
 
   /** A fresh, migrated source database with the providers, and unique slot, publication, stream and table names. */
