@@ -12,6 +12,7 @@ import com.pulso.stream.KinesisPublisher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;
@@ -19,11 +20,13 @@ import io.vertx.sqlclient.Row;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,11 +45,15 @@ import org.slf4j.LoggerFactory;
 public final class CaptureVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(CaptureVerticle.class);
-  /** Changes shipped per PutRecords round: bounds memory whatever the size of a transaction. */
+  /** Changes per publish: with {@link #SHIPS_IN_FLIGHT}, bounds memory whatever the size of a transaction. */
   private static final int SHIP_BATCH = 2_000;
+  /** Publishes under way while the slot is read on: reading and shipping overlap. */
+  private static final int SHIPS_IN_FLIGHT = 2;
   private static final Duration PRODUCTS_REFRESH = Duration.ofSeconds(5);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   private static final Duration WAL_CHECK = Duration.ofSeconds(10);
+  /** The least time between two running-transaction records asked of the server (see below). */
+  private static final Duration RESTART_POINT_INTERVAL = Duration.ofSeconds(1);
 
   private final PulsoConfig config;
   private final Pool pool;
@@ -63,11 +70,17 @@ public final class CaptureVerticle extends VerticleBase {
   private long timerId = -1;
   private int failures;
   private Future<?> polling = Future.succeededFuture();
+  /** The WAL flush position before the last peek that read everything: nothing new until it moves. */
+  private Lsn walReadTo;
+  /** Whether the server lets this capture log running transactions; asked until it says no. */
+  private boolean restartPointsOffered = true;
+  private long restartPointAskedNanos;
   private final AtomicLong lastShippedCommitMillis = new AtomicLong();
   private final AtomicLong retainedWal = new AtomicLong();
   private long walTimerId = -1;
   private Counter deadLettered;
   private Counter pollFailures;
+  private Timer shipLatency;
 
   public CaptureVerticle(PulsoConfig config, Pool pool, AwsClients aws, MeterRegistry registry) {
     this.config = config;
@@ -82,6 +95,10 @@ public final class CaptureVerticle extends VerticleBase {
   public Future<?> start() {
     deadLettered = Counter.builder("pulso.capture.dead.lettered").register(registry);
     pollFailures = Counter.builder("pulso.capture.poll.failures").register(registry);
+    shipLatency = Timer.builder("pulso.capture.latency")
+        .description("Source commit to acknowledged by Kinesis, per transaction (per publish of a large one)")
+        .publishPercentileHistogram()
+        .register(registry);
     Gauge.builder("pulso.capture.lag.seconds", lastShippedCommitMillis,
             last -> last.get() == 0 ? 0 : (System.currentTimeMillis() - last.get()) / 1000.0)
         .description("Now minus the commit time of the last change shipped to Kinesis")
@@ -144,14 +161,35 @@ public final class CaptureVerticle extends VerticleBase {
     });
   }
 
-  /** One pass over what the slot holds now; completes with the number of messages read. */
+  /**
+   * One pass over what the slot holds now; completes with the number of messages read. A pass starts
+   * with a look at the WAL flush position: when it has not moved since a peek read everything, there
+   * is nothing to read, and the costly peek is skipped. That is what lets the capture look often.
+   */
   private Future<Long> poll() {
-    return holdFence().compose(held -> refreshProducts()).compose(v -> {
-      Pass pass = new Pass();
-      return slot.peek(pass::accept)
-          .compose(read -> pass.flush()
-              .compose(flushed -> pass.committedEnd == null ? Future.<Void>succeededFuture() : slot.advance(pass.committedEnd))
-              .map(advanced -> read));
+    return slot.walFlushPosition().compose(flushed -> {
+      if (flushed.equals(walReadTo)) {
+        return Future.succeededFuture(0L);
+      }
+      walReadTo = null;
+      return holdFence().compose(held -> refreshProducts()).compose(v -> {
+        Pass pass = new Pass();
+        return slot.peek(pass::accept).compose(read -> {
+          boolean readAll = read < config.capture().maxChangesPerPoll();
+          // Having read all, the slot may move to the flush position even when nothing there was a sale:
+          // a quiet sales table must not pin the WAL of a busy database, nor leave peeks decoding it again.
+          Lsn readTo = readAll ? max(pass.committedEnd, flushed) : pass.committedEnd;
+          return pass.finish()
+              .compose(done -> readTo == null ? Future.<Void>succeededFuture() : slot.advance(readTo))
+              .compose(advanced -> read > 0 ? moveRestartPoint() : Future.<Void>succeededFuture())
+              .map(advanced -> {
+                if (readAll) {
+                  walReadTo = flushed;
+                }
+                return read;
+              });
+        });
+      });
     });
   }
 
@@ -160,14 +198,32 @@ public final class CaptureVerticle extends VerticleBase {
     private final ChangeAssembler assembler = new ChangeAssembler();
     private final List<SaleChange> changes = new ArrayList<>();
     private final List<DeadLetter> letters = new ArrayList<>();
+    /** Publishes not yet known to be complete, oldest first. */
+    private final ArrayDeque<Future<Void>> shipping = new ArrayDeque<>();
     /** End of the last transaction fully read; it becomes safe to advance to once flushed. */
     private Lsn committedEnd;
 
+    /** Completes when the next chunk may be read: at most {@link #SHIPS_IN_FLIGHT} publishes run meanwhile. */
     Future<Void> accept(List<PeekedMessage> chunk) {
       for (PeekedMessage message : chunk) {
         assembler.accept(PgOutputDecoder.decode(message.data())).ifPresent(this::collect);
       }
-      return changes.size() >= SHIP_BATCH ? flush() : Future.succeededFuture();
+      if (changes.size() >= SHIP_BATCH) {
+        shipping.add(flush());
+      }
+      while (!shipping.isEmpty() && shipping.peek().isComplete()) {
+        Future<Void> shipped = shipping.poll();
+        if (shipped.failed()) {
+          return shipped;
+        }
+      }
+      return shipping.size() < SHIPS_IN_FLIGHT ? Future.succeededFuture() : shipping.poll();
+    }
+
+    /** Ships the rest; completes when everything this pass read is durable. */
+    Future<Void> finish() {
+      shipping.add(flush());
+      return Future.all(List.copyOf(shipping)).mapEmpty();
     }
 
     private void collect(TransactionEvent event) {
@@ -204,10 +260,24 @@ public final class CaptureVerticle extends VerticleBase {
       return Future.all(publisher.publish(shipping), deadLetters.file(filing)).map(done -> {
         if (!shipping.isEmpty()) {
           lastShippedCommitMillis.set(shipping.get(shipping.size() - 1).commitTime().toEpochMilli());
+          recordLatency(shipping);
         }
         deadLettered.increment(filing.size());
         return null;
       });
+    }
+
+    /** One latency per transaction, taken when its last change shipped is acknowledged. */
+    private void recordLatency(List<SaleChange> shipped) {
+      long now = System.currentTimeMillis();
+      Lsn last = null;
+      for (SaleChange change : shipped) {
+        Lsn commit = change.position().commitLsn();
+        if (!commit.equals(last)) {
+          shipLatency.record(Math.max(0, now - change.commitTime().toEpochMilli()), TimeUnit.MILLISECONDS);
+          last = commit;
+        }
+      }
     }
   }
 
@@ -225,6 +295,26 @@ public final class CaptureVerticle extends VerticleBase {
             fence = acquired;
             return null;
           });
+    });
+  }
+
+  /**
+   * After a pass that read changes, at most once a second: a running-transactions record lets the
+   * slot's restart point follow its confirmed position at the next advance, so peeks stay short.
+   */
+  private Future<Void> moveRestartPoint() {
+    long now = System.nanoTime();
+    if (!restartPointsOffered || now - restartPointAskedNanos < RESTART_POINT_INTERVAL.toNanos()) {
+      return Future.succeededFuture();
+    }
+    restartPointAskedNanos = now;
+    return slot.logRunningTransactions().map(offered -> {
+      if (!offered) {
+        restartPointsOffered = false;
+        LOG.info("pg_log_standby_snapshot() is not available to the capture user (PostgreSQL 16+ and EXECUTE"
+            + " granted): after a burst of sales, peeks decode it again until the server's next 15-second snapshot");
+      }
+      return null;
     });
   }
 
@@ -248,6 +338,10 @@ public final class CaptureVerticle extends VerticleBase {
       productsLoadedAt = Instant.now();
       return null;
     });
+  }
+
+  private static Lsn max(Lsn a, Lsn b) {
+    return a == null || b.compareTo(a) > 0 ? b : a;
   }
 
   private static Duration backoff(int failures) {

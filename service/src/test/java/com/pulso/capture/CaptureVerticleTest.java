@@ -9,6 +9,7 @@ import com.pulso.config.PulsoConfig;
 import com.pulso.db.FreshDatabase;
 import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
+import com.pulso.sales.Lsn;
 import com.pulso.sales.SaleChange;
 import com.pulso.stream.SaleChangeCodec;
 import com.pulso.stream.TestStreams;
@@ -100,6 +101,42 @@ class CaptureVerticleTest {
     assertThat(positions).as("each change once").hasSize(3_330);
 
     await(vertx.undeploy(deployment));
+  }
+
+  @Test
+  void theSlotFollowsTheWalWhenTheSalesTableIsQuietAndItsRestartPointFollowsABurst() throws Exception {
+    String deployment = await(vertx.deployVerticle(new CaptureVerticle(config, pool, clients, new SimpleMeterRegistry())));
+    execute("INSERT INTO ventas (cliente_id, producto, fecha, monto)"
+        + " SELECT 1 + g % 50, 'LAC-001', now(), 10.00 FROM generate_series(1, 5000) g");
+    Lsn afterBurst = lsn("SELECT pg_current_wal_flush_lsn()::text");
+    Await.waitUntil(() -> shipped().size() == 5_000, Duration.ofSeconds(60), () -> "shipped: " + shipped().size());
+    // The server's own snapshot of running transactions comes every 15 s; the capture asks for one at once.
+    Await.waitUntil(() -> lsn(slotColumn("restart_lsn")).compareTo(afterBurst) >= 0, Duration.ofSeconds(8),
+        "the slot's restart point past the burst");
+
+    // WAL of other tables only: no sale in it, yet the slot must not hold it back.
+    execute("CREATE TABLE not_sales (id int)");
+    execute("INSERT INTO not_sales SELECT g FROM generate_series(1, 10000) g");
+    Lsn afterOthers = lsn("SELECT pg_current_wal_flush_lsn()::text");
+    Await.waitUntil(() -> lsn(slotColumn("confirmed_flush_lsn")).compareTo(afterOthers) >= 0, Duration.ofSeconds(10),
+        "the slot's confirmed position past other tables' WAL");
+    assertThat(shipped()).as("nothing shipped for other tables").hasSize(5_000);
+
+    await(vertx.undeploy(deployment));
+  }
+
+  private String slotColumn(String column) {
+    return "SELECT " + column + "::text FROM pg_replication_slots WHERE slot_name = '" + config.capture().slotName() + "'";
+  }
+
+  private Lsn lsn(String sql) {
+    try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return Lsn.parse(rs.getString(1));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private List<SaleChange> shipped() {
