@@ -107,6 +107,12 @@ public final class BaselineWriter {
   }
 
   /** Whose base figures the table holds: the consistent point its bootstrap of {@code slot} recorded, if any. */
+  /** Removes the bootstrap marker of {@code slot}: consumers stop applying changes until a new one is written. */
+  public Future<Void> unmarkBootstrapped(String slot) {
+    return clients.call(() -> clients.dynamoDb().deleteItem(b -> b.tableName(table).key(keys.bootstrapMarkerKey(slot))))
+        .mapEmpty();
+  }
+
   public Future<Optional<Lsn>> bootstrappedFrom(String slot) {
     return clients.call(() -> clients.dynamoDb().getItem(b -> b.tableName(table).consistentRead(true)
             .key(keys.bootstrapMarkerKey(slot))))

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
@@ -83,24 +84,32 @@ public final class DeltaWriter {
    * same (or an overlapping) batch again completes it without counting anything twice.
    */
   public Future<Void> apply(BatchFold fold) {
-    return apply(fold.shardId(), fold.deltas());
+    return apply(fold, Future::succeededFuture);
+  }
+
+  /**
+   * The same, asking {@code mayGoOn} before each item: its failure stops the batch (items in flight
+   * complete) and is the batch's failure, as it is.
+   */
+  public Future<Void> apply(BatchFold fold, Supplier<Future<Void>> mayGoOn) {
+    return apply(fold.shardId(), fold.deltas(), mayGoOn);
   }
 
   /** Applies some item deltas of a shard's batch (all of them, but for tests that stop half-way). */
-  Future<Void> apply(String shardId, List<ItemDelta> deltas) {
+  Future<Void> apply(String shardId, List<ItemDelta> deltas, Supplier<Future<Void>> mayGoOn) {
     // All the lanes share one iterator: they must run on one context (AwsClients.call completes there).
     Context context = vertx.getOrCreateContext();
     Promise<Void> done = Promise.promise();
-    context.runOnContext(v -> applyAll(shardId, deltas).onComplete(done));
+    context.runOnContext(v -> applyAll(shardId, deltas, mayGoOn).onComplete(done));
     return done.future();
   }
 
-  private Future<Void> applyAll(String shardId, List<ItemDelta> deltas) {
+  private Future<Void> applyAll(String shardId, List<ItemDelta> deltas, Supplier<Future<Void>> mayGoOn) {
     Iterator<ItemDelta> pending = deltas.iterator();
     boolean[] stopped = {false};
     List<Future<Void>> lanes = new ArrayList<>();
     for (int i = 0; i < Math.min(MAX_IN_FLIGHT, deltas.size()); i++) {
-      lanes.add(lane(shardId, pending, stopped));
+      lanes.add(lane(shardId, pending, stopped, mayGoOn));
     }
     return Future.join(lanes).transform(all -> {
       // join waits for every lane, so nothing is left in flight when the caller retries.
@@ -113,18 +122,26 @@ public final class DeltaWriter {
     });
   }
 
-  private Future<Void> lane(String shardId, Iterator<ItemDelta> pending, boolean[] stopped) {
+  private Future<Void> lane(String shardId, Iterator<ItemDelta> pending, boolean[] stopped,
+                            Supplier<Future<Void>> mayGoOn) {
     if (stopped[0] || !pending.hasNext()) {
       return Future.succeededFuture();
     }
-    ItemDelta delta = pending.next();
-    return applyItem(shardId, delta, 0)
-        .recover(error -> {
-          stopped[0] = true;
-          return Future.failedFuture(error instanceof DeltaWriteException ? error : new DeltaWriteException(
-              "shard " + shardId + ": delta not applied to " + describe(delta.item()) + ": " + error.getMessage(), error));
+    return mayGoOn.get()
+        .onFailure(refused -> stopped[0] = true)
+        .compose(allowed -> {
+          if (stopped[0] || !pending.hasNext()) {
+            return Future.succeededFuture();
+          }
+          ItemDelta delta = pending.next();
+          return applyItem(shardId, delta, 0).recover(error -> {
+            stopped[0] = true;
+            return Future.failedFuture(error instanceof DeltaWriteException ? error : new DeltaWriteException(
+                "shard " + shardId + ": delta not applied to " + describe(delta.item()) + ": " + error.getMessage(),
+                error));
+          });
         })
-        .compose(v -> lane(shardId, pending, stopped));
+        .compose(v -> lane(shardId, pending, stopped, mayGoOn));
   }
 
   private Future<Void> applyItem(String shardId, ItemDelta delta, int refoldsSoFar) {

@@ -9,7 +9,9 @@ import com.pulso.capture.BootstrapQueries.Query;
 import com.pulso.capture.BootstrapQueries.SaleTimeType;
 import com.pulso.config.PulsoConfig;
 import com.pulso.sales.Lsn;
+import com.pulso.stream.BootstrapGate;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Cursor;
 import io.vertx.sqlclient.Pool;
@@ -18,6 +20,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -141,6 +144,7 @@ public final class Bootstrap {
             .compose(type -> readAndWrite(connection, new BootstrapQueries(config.source(), type, config.businessZone()),
                 snapshot.consistentPoint())))
         .compose(baseline -> writer.markBootstrapped(config.capture().slotName(), baseline.consistentPoint())
+            .onSuccess(v -> vertx.eventBus().publish(BootstrapGate.ADDRESS, config.capture().slotName()))
             .compose(v -> recordCompletion(baseline.consistentPoint()))
             .map(baseline))
         .onSuccess(baseline -> LOG.info("Capture slot {} bootstrapped from {}: {} client-day, {} product-minute and {}"
@@ -150,6 +154,7 @@ public final class Bootstrap {
 
   private Future<Baseline> redo(boolean slotExists) {
     return unmarkCompletion()
+        .compose(v -> stopConsumers())
         .compose(v -> slotExists ? dropSlot() : Future.succeededFuture())
         .compose(v -> writer.deleteAllMetrics())
         .compose(deleted -> new ReplicationSlot(pool, config.capture(), config.source()).ensurePublication())
@@ -159,6 +164,32 @@ public final class Bootstrap {
           snapshot.close();
           return null;
         })));
+  }
+
+  /**
+   * The shard consumers apply changes only under the bootstrap marker ({@link BootstrapGate}): with it
+   * removed, and once any of them has read it again and finished its DynamoDB call in flight, none
+   * writes to the figures being rebuilt. Records of the old slot still in Kinesis are skipped later:
+   * they were committed before the new base's consistent point.
+   */
+  private Future<Void> stopConsumers() {
+    String slot = config.capture().slotName();
+    return writer.bootstrappedFrom(slot).compose(marker -> {
+      if (marker.isEmpty()) {
+        // No marker: no consumer applies anything (none was written yet, or the table was emptied).
+        return Future.succeededFuture();
+      }
+      Duration quiet = BootstrapGate.REFRESH.plus(config.aws().http().apiCallTimeout()).plusSeconds(1);
+      LOG.info("Capture slot {}: stopping the shard consumers before the figures are rebuilt ({} s)", slot,
+          quiet.toSeconds());
+      return writer.unmarkBootstrapped(slot)
+          .onSuccess(v -> vertx.eventBus().publish(BootstrapGate.ADDRESS, slot))
+          .compose(v -> {
+            Promise<Void> waited = Promise.promise();
+            vertx.setTimer(quiet.toMillis(), id -> waited.complete());
+            return waited.future();
+          });
+    });
   }
 
   private Future<Baseline> readAndWrite(SqlConnection connection, BootstrapQueries queries, Lsn consistentPoint) {

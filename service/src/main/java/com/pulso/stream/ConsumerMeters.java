@@ -17,6 +17,7 @@ final class ConsumerMeters {
   final Counter changes;
   final Counter unreadable;
   final Counter skippedFromParent;
+  final Counter skippedBeforeBootstrap;
   final Counter shardsFinished;
   final Timer freshness;
   private final MeterRegistry registry;
@@ -30,6 +31,8 @@ final class ConsumerMeters {
     unreadable = counter("pulso.stream.consume.unreadable", "Records the codec could not read, skipped");
     skippedFromParent = counter("pulso.stream.consume.skipped.parent",
         "Changes skipped on a child shard because its parent delivered them before a reshard");
+    skippedBeforeBootstrap = counter("pulso.stream.consume.skipped.bootstrap",
+        "Changes skipped as committed before the capture's bootstrap (its base figures hold them)");
     shardsFinished = counter("pulso.stream.consume.shards.finished", "Closed shards read to their end");
     freshness = Timer.builder("pulso.freshness")
         .description("Source commit to applied in DynamoDB, per change")

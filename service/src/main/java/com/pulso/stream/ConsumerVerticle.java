@@ -68,22 +68,25 @@ public final class ConsumerVerticle extends VerticleBase {
   public Future<?> start() {
     hazelcast = ClusterSetup.hazelcast(vertx);
     shared = ShardConsumer.Shared.of(vertx, clients, config, settings, registry);
-    watch = MembershipWatch.start(hazelcast, context, this::reconcile);
-    timer = vertx.setPeriodic(settings.rebalanceInterval().toMillis(), id -> reconcile());
-    reconcile();
-    return Future.succeededFuture();
+    return shared.gate().start().onSuccess(listening -> {
+      watch = MembershipWatch.start(hazelcast, context, this::reconcile);
+      timer = vertx.setPeriodic(settings.rebalanceInterval().toMillis(), id -> reconcile());
+      reconcile();
+    });
   }
 
   @Override
   public Future<?> stop() {
     stopped = true;
     vertx.cancelTimer(timer);
-    watch.stop();
+    if (watch != null) {
+      watch.stop();
+    }
     List<Future<Void>> all = new ArrayList<>(stopping.values());
     running.values().forEach(consumer -> all.add(consumer.stop()));
     running.clear();
     owned = Set.of();
-    return Future.join(all);
+    return Future.join(all).transform(done -> shared.gate().stop());
   }
 
   /** Brings the running consumers in line with this member's shards; runs on this verticle's context only. */

@@ -1,5 +1,6 @@
 package com.pulso.stream;
 
+import com.pulso.aggregate.BaselineWriter;
 import com.pulso.aggregate.BatchFold;
 import com.pulso.aggregate.DeltaWriter;
 import com.pulso.aggregate.MetricKeys;
@@ -61,17 +62,19 @@ public final class ShardConsumer {
     private final MetricKeys keys;
     private final ShardCheckpoints checkpoints;
     private final DeltaWriter writer;
+    private final BootstrapGate gate;
     private final ConsumerSettings settings;
     private final ConsumerMeters meters;
 
     private Shared(Vertx vertx, AwsClients clients, String stream, MetricKeys keys, ShardCheckpoints checkpoints,
-                   DeltaWriter writer, ConsumerSettings settings, ConsumerMeters meters) {
+                   DeltaWriter writer, BootstrapGate gate, ConsumerSettings settings, ConsumerMeters meters) {
       this.vertx = vertx;
       this.clients = clients;
       this.stream = stream;
       this.keys = keys;
       this.checkpoints = checkpoints;
       this.writer = writer;
+      this.gate = gate;
       this.settings = settings;
       this.meters = meters;
     }
@@ -82,8 +85,11 @@ public final class ShardConsumer {
       String stream = config.aws().kinesisStream();
       String table = config.aws().dynamoDbTable();
       MetricKeys keys = new MetricKeys(config.businessZone());
+      BaselineWriter markers = new BaselineWriter(vertx, clients, table, keys, config.aggregate().minuteRetention(),
+          registry);
       return new Shared(vertx, clients, stream, keys, new ShardCheckpoints(clients, table, stream, keys),
           new DeltaWriter(vertx, clients, table, keys, config.aggregate().minuteRetention(), registry),
+          new BootstrapGate(vertx, markers, config.capture().slotName()),
           Objects.requireNonNull(settings, "settings"), new ConsumerMeters(registry, stream));
     }
 
@@ -93,6 +99,11 @@ public final class ShardConsumer {
 
     public ShardCheckpoints checkpoints() {
       return checkpoints;
+    }
+
+    /** Listens to the capture's bootstrap announcements until {@link BootstrapGate#stop()}. */
+    public BootstrapGate gate() {
+      return gate;
     }
 
     ConsumerSettings settings() {
@@ -131,6 +142,7 @@ public final class ShardConsumer {
   /** A batch is being applied and checkpointed, or the shard marked finished: a stop waits for it. */
   private boolean applying;
   private boolean stopRequested;
+  private boolean waitingForBootstrap;
   private long timer = -1;
   private long lastCallNanos;
   private int failuresInARow;
@@ -335,18 +347,40 @@ public final class ShardConsumer {
     return false;
   }
 
-  /** Applies the batch, then checkpoints it, then tells the providers; retried until it succeeds or a stop. */
+  /**
+   * Applies the batch, then checkpoints it, then tells the providers; retried until it succeeds or a
+   * stop. Changes committed before the bootstrap's consistent point are in its base figures: skipped.
+   * While there is no bootstrap (none yet, or one being redone) the batch waits.
+   */
   private void apply(Batch batch, String next) {
     applying = true;
-    BatchFold fold = BatchFold.of(shared.keys, shardId, batch.changes());
-    Future<Void> applied = fold.deltas().isEmpty() ? Future.succeededFuture() : shared.writer.apply(fold);
-    applied
-        .compose(v -> shared.checkpoints.save(shardId, batch.lastSequence(), batch.highest()))
-        .onSuccess(v -> {
+    shared.gate.from().compose(from -> {
+      if (from.isEmpty()) {
+        return Future.<List<SaleChange>>failedFuture(new BootstrapPendingException());
+      }
+      List<SaleChange> counted = new ArrayList<>(batch.changes().size());
+      for (SaleChange change : batch.changes()) {
+        if (change.position().commitLsn().compareTo(from.get()) >= 0) {
+          counted.add(change);
+        }
+      }
+      BatchFold fold = BatchFold.of(shared.keys, shardId, counted);
+      Future<Void> applied = fold.deltas().isEmpty() ? Future.succeededFuture()
+          : shared.writer.apply(fold, () -> shared.gate.still(from.get()).compose(same -> same
+              ? Future.<Void>succeededFuture() : Future.failedFuture(new BootstrapPendingException())));
+      return applied
+          .compose(v -> shared.checkpoints.save(shardId, batch.lastSequence(), batch.highest()))
+          .map(v -> {
+            announce(fold, counted);
+            shared.meters.skippedBeforeBootstrap.increment(batch.changes().size() - counted.size());
+            return counted;
+          });
+    })
+        .onSuccess(counted -> {
           checkpointed = batch.lastSequence();
           highest = batch.highest();
           failuresInARow = 0;
-          announce(fold, batch.changes());
+          waitingForBootstrap = false;
           applying = false;
           if (next == null) {
             finishShard();
@@ -366,8 +400,25 @@ public final class ShardConsumer {
             end();
             return;
           }
+          if (error instanceof BootstrapPendingException) {
+            if (!waitingForBootstrap) {
+              LOG.info("Shard {} of {}: no bootstrap of the capture to count on yet (or one being redone); waiting",
+                  shardId, shared.stream);
+              waitingForBootstrap = true;
+            }
+            applying = false;
+            schedule(BootstrapGate.REFRESH.toMillis(), () -> apply(batch, next));
+            return;
+          }
           retryLater("apply", error, () -> apply(batch, next));
         });
+  }
+
+  /** The bootstrap marker is missing, or changed while a batch was applied. */
+  private static final class BootstrapPendingException extends RuntimeException {
+    BootstrapPendingException() {
+      super("no bootstrap of the capture to count on", null, false, false);
+    }
   }
 
   private void announce(BatchFold fold, List<SaleChange> changes) {

@@ -11,6 +11,7 @@ import com.pulso.aws.AwsResources;
 import com.pulso.cluster.ClusterSetup;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
+import com.pulso.sales.Lsn;
 import com.pulso.sales.SaleChange;
 import com.pulso.testing.TestServices;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -77,6 +78,7 @@ class ConsumerVerticleTest {
     clients = new AwsClients(vertx, config, new SimpleMeterRegistry());
     TestStreams.create(clients, stream, SHARDS);
     await(new AwsResources(vertx, clients, config).createTableIfMissing());
+    ShardConsumerTest.markBootstrapped(vertx, clients, config, Lsn.ZERO);
     MetricKeys keys = new MetricKeys(config.businessZone());
     checkpoints = new ShardCheckpoints(clients, config.aws().dynamoDbTable(), stream, keys);
     reader = new MetricsReader(clients, config.aws().dynamoDbTable(), keys);

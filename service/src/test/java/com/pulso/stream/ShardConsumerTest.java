@@ -4,6 +4,7 @@ import static com.pulso.testing.Await.await;
 import static com.pulso.testing.Await.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.pulso.aggregate.BaselineWriter;
 import com.pulso.aggregate.MetricItem.ClientDay;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsChanged;
@@ -12,6 +13,7 @@ import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
+import com.pulso.sales.Lsn;
 import com.pulso.sales.SaleChange;
 import com.pulso.testing.Await;
 import com.pulso.testing.TestServices;
@@ -30,6 +32,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -70,6 +73,7 @@ class ShardConsumerTest {
     TestStreams.create(clients, stream, 2);
     await(new AwsResources(vertx, clients, config).createTableIfMissing());
     shared = ShardConsumer.Shared.of(vertx, clients, config, FAST, registry);
+    markBootstrapped(vertx, clients, config, Lsn.ZERO);
     reader = new MetricsReader(clients, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
   }
 
@@ -207,6 +211,64 @@ class ShardConsumerTest {
 
     new ChangeFigures(changes, config.businessZone()).assertMatch(reader);
     assertThat(counter("pulso.stream.consume.skipped.parent")).as("changes skipped on the children").isPositive();
+  }
+
+  @Test
+  void nothingIsAppliedWithoutABootstrapAndWhatPredatesItsConsistentPointIsSkipped(Vertx vertx) throws Exception {
+    await(baselines(vertx, clients, config).unmarkBootstrapped(config.capture().slotName()));
+    List<SaleChange> changes = TestChanges.generate(2_000, 3, 50, 26);
+    publish(changes);
+    startConsumers();
+    // Consumers poll every 10 ms and would apply a batch at once: after a few seconds, nothing.
+    Thread.sleep(3_000);
+    for (Shard shard : TestStreams.shards(clients, stream)) {
+      assertThat(await(shared.checkpoints().read(shard.shardId()))).as("shard %s waits", shard.shardId())
+          .isEqualTo(ShardCheckpoints.Checkpoint.NONE);
+    }
+    assertThat(counter("pulso.aggregate.deltas.applied")).isZero();
+
+    // The base figures hold what was committed before the consistent point: only the rest counts.
+    Lsn from = changes.get(changes.size() / 2).position().commitLsn();
+    await(baselines(vertx, clients, config).markBootstrapped(config.capture().slotName(), from));
+    awaitCaughtUp();
+
+    List<SaleChange> before = changes.stream().filter(c -> c.position().commitLsn().compareTo(from) < 0).toList();
+    assertThat(before).hasSizeBetween(900, 1_100);
+    // With no base written, each client-day holds what changed after the consistent point: all minus before.
+    ChangeFigures all = new ChangeFigures(changes, config.businessZone());
+    ChangeFigures base = new ChangeFigures(before, config.businessZone());
+    for (Map.Entry<Integer, Set<LocalDate>> provider : all.touched().entrySet()) {
+      for (LocalDate day : provider.getValue()) {
+        Map<Long, ChangeFigures.Figures> expected = new TreeMap<>(all.clientDay(provider.getKey(), day));
+        base.clientDay(provider.getKey(), day).forEach((client, figures) -> expected.merge(client,
+            new ChangeFigures.Figures(-figures.transactions(), figures.amount().negate()), ChangeFigures.Figures::plus));
+        Map<Long, ChangeFigures.Figures> stored = new TreeMap<>();
+        await(reader.clientDay(provider.getKey(), day)).forEach(t -> stored.put(t.clientId(),
+            new ChangeFigures.Figures(t.transactions(), t.amount())));
+        assertThat(nonZero(stored)).as("provider %d on %s", provider.getKey(), day).isEqualTo(nonZero(expected));
+      }
+    }
+    assertThat(counter("pulso.stream.consume.skipped.bootstrap")).isEqualTo(before.size());
+  }
+
+  private static Map<Long, ChangeFigures.Figures> nonZero(Map<Long, ChangeFigures.Figures> figures) {
+    Map<Long, ChangeFigures.Figures> kept = new TreeMap<>();
+    figures.forEach((client, f) -> {
+      if (f.transactions() != 0 || f.amount().signum() != 0) {
+        kept.put(client, new ChangeFigures.Figures(f.transactions(), f.amount().setScale(2)));
+      }
+    });
+    return kept;
+  }
+
+  /** Writes the bootstrap marker consumers apply changes under: from {@code from} on. */
+  static void markBootstrapped(Vertx vertx, AwsClients clients, PulsoConfig config, Lsn from) throws Exception {
+    await(baselines(vertx, clients, config).markBootstrapped(config.capture().slotName(), from));
+  }
+
+  private static BaselineWriter baselines(Vertx vertx, AwsClients clients, PulsoConfig config) {
+    return new BaselineWriter(vertx, clients, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()),
+        config.aggregate().minuteRetention(), new SimpleMeterRegistry());
   }
 
   private void publish(List<SaleChange> changes) throws Exception {
