@@ -28,7 +28,7 @@ final class ConsumerMeters {
     this.stream = stream;
     records = counter("pulso.stream.consume.records", "Kinesis records read");
     changes = counter("pulso.stream.consume.changes", "Sale changes read (duplicate deliveries included)");
-    unreadable = counter("pulso.stream.consume.unreadable", "Records the codec could not read, skipped");
+    unreadable = counter("pulso.stream.consume.unreadable", "Records the codec could not read, kept in S3 and skipped");
     skippedFromParent = counter("pulso.stream.consume.skipped.parent",
         "Changes skipped on a child shard because its parent delivered them before a reshard");
     skippedBeforeBootstrap = counter("pulso.stream.consume.skipped.bootstrap",

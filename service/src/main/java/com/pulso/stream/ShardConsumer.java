@@ -38,12 +38,13 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
  * Reads one Kinesis shard and applies it to the figures exactly once (docs/realtime.md): from the
  * checkpoint on (else from the shard's trim horizon, never its tip), each GetRecords batch is decoded,
  * folded, applied by the {@link DeltaWriter}, and only then checkpointed; then each provider whose
- * figures changed hears of it on {@code pulso.metrics.<providerId>} ({@link MetricsEvent}). A shard
+ * figures changed hears of it on {@code pulso.metrics.<providerId>} ({@link MetricsEvent}). A record
+ * the codec cannot read is kept in S3 ({@link UnreadableRecords}) before the checkpoint passes it. A shard
  * read to its end (closed by a reshard) is marked finished with the highest position it delivered.
  * On a child shard, changes its parents delivered before the reshard are skipped.
  *
- * <p>Bound to the Vert.x context it was made on; nothing blocks. Failures never stop the shard: an
- * unreadable record is counted and skipped, a failed call or batch is retried with jittered backoff,
+ * <p>Bound to the Vert.x context it was made on; nothing blocks. Failures never stop the shard: a
+ * failed call or batch is retried with jittered backoff,
  * an expired iterator is obtained again from the checkpoint. One-shot: once stopped or finished, make
  * a new one.
  */
@@ -63,11 +64,13 @@ public final class ShardConsumer {
     private final ShardCheckpoints checkpoints;
     private final DeltaWriter writer;
     private final BootstrapGate gate;
+    private final UnreadableRecords unreadable;
     private final ConsumerSettings settings;
     private final ConsumerMeters meters;
 
     private Shared(Vertx vertx, AwsClients clients, String stream, MetricKeys keys, ShardCheckpoints checkpoints,
-                   DeltaWriter writer, BootstrapGate gate, ConsumerSettings settings, ConsumerMeters meters) {
+                   DeltaWriter writer, BootstrapGate gate, UnreadableRecords unreadable, ConsumerSettings settings,
+                   ConsumerMeters meters) {
       this.vertx = vertx;
       this.clients = clients;
       this.stream = stream;
@@ -75,6 +78,7 @@ public final class ShardConsumer {
       this.checkpoints = checkpoints;
       this.writer = writer;
       this.gate = gate;
+      this.unreadable = unreadable;
       this.settings = settings;
       this.meters = meters;
     }
@@ -90,6 +94,7 @@ public final class ShardConsumer {
       return new Shared(vertx, clients, stream, keys, new ShardCheckpoints(clients, table, stream, keys),
           new DeltaWriter(vertx, clients, table, keys, config.aggregate().minuteRetention(), registry),
           new BootstrapGate(vertx, markers, config.capture().slotName()),
+          new UnreadableRecords(clients, config.aws().s3Bucket(), stream),
           Objects.requireNonNull(settings, "settings"), new ConsumerMeters(registry, stream));
     }
 
@@ -119,8 +124,9 @@ public final class ShardConsumer {
     }
   }
 
-  /** One GetRecords batch decoded: what to apply, and where it leaves the shard. */
-  private record Batch(List<SaleChange> changes, String lastSequence, SourcePosition highest) {}
+  /** One GetRecords batch decoded: what to apply, what to keep aside, and where it leaves the shard. */
+  private record Batch(List<SaleChange> changes, List<UnreadableRecords.Unreadable> unreadable, String lastSequence,
+                       SourcePosition highest) {}
 
   private final Shared shared;
   private final String shardId;
@@ -306,6 +312,7 @@ public final class ShardConsumer {
 
   private Batch decode(List<Record> records) {
     List<SaleChange> kept = new ArrayList<>();
+    List<UnreadableRecords.Unreadable> unreadable = new ArrayList<>();
     SourcePosition top = highest;
     for (Record record : records) {
       shared.meters.records.increment();
@@ -313,10 +320,7 @@ public final class ShardConsumer {
       try {
         changes = SaleChangeCodec.decode(record.data().asByteArrayUnsafe());
       } catch (UnreadableRecordException e) {
-        // TODO dead-letter the record (table or stream of unreadable records) instead of only logging it.
-        shared.meters.unreadable.increment();
-        LOG.error("Shard {} of {}: record {} (partition key {}) is unreadable and skipped: {}", shardId, shared.stream,
-            record.sequenceNumber(), record.partitionKey(), e.getMessage());
+        unreadable.add(new UnreadableRecords.Unreadable(record, e.getMessage()));
         continue;
       }
       for (SaleChange change : changes) {
@@ -331,7 +335,7 @@ public final class ShardConsumer {
         }
       }
     }
-    return new Batch(kept, records.get(records.size() - 1).sequenceNumber(), top);
+    return new Batch(kept, unreadable, records.get(records.size() - 1).sequenceNumber(), top);
   }
 
   private boolean deliveredByParent(SaleChange change) {
@@ -369,6 +373,7 @@ public final class ShardConsumer {
           : shared.writer.apply(fold, () -> shared.gate.still(from.get()).compose(same -> same
               ? Future.<Void>succeededFuture() : Future.failedFuture(new BootstrapPendingException())));
       return applied
+          .compose(v -> keepUnreadable(batch.unreadable()))
           .compose(v -> shared.checkpoints.save(shardId, batch.lastSequence(), batch.highest()))
           .map(v -> {
             announce(fold, counted);
@@ -412,6 +417,21 @@ public final class ShardConsumer {
           }
           retryLater("apply", error, () -> apply(batch, next));
         });
+  }
+
+  /** Stores the records the codec refused before the checkpoint passes them. */
+  private Future<Void> keepUnreadable(List<UnreadableRecords.Unreadable> records) {
+    if (records.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return shared.unreadable.store(shardId, records).onSuccess(stored -> {
+      shared.meters.unreadable.increment(records.size());
+      for (UnreadableRecords.Unreadable record : records) {
+        LOG.error("Shard {} of {}: record {} (partition key {}) is unreadable, kept in S3 as {} and skipped: {}", shardId,
+            shared.stream, record.record().sequenceNumber(), record.record().partitionKey(),
+            shared.unreadable.key(shardId, record.record().sequenceNumber()), record.reason());
+      }
+    });
   }
 
   /** The bootstrap marker is missing, or changed while a batch was applied. */

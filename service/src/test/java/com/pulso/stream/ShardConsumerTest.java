@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -40,8 +41,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.Shard;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** Shard consumers against the Kinesis and DynamoDB emulators: figures equal the changes' ground truth, to the cent. */
 @ExtendWith(VertxExtension.class)
@@ -72,6 +75,7 @@ class ShardConsumerTest {
     clients = new AwsClients(vertx, config, new SimpleMeterRegistry());
     TestStreams.create(clients, stream, 2);
     await(new AwsResources(vertx, clients, config).createTableIfMissing());
+    await(new AwsResources(vertx, clients, config).createBucketIfMissing());
     shared = ShardConsumer.Shared.of(vertx, clients, config, FAST, registry);
     markBootstrapped(vertx, clients, config, Lsn.ZERO);
     reader = new MetricsReader(clients, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
@@ -175,6 +179,26 @@ class ShardConsumerTest {
 
     assertThat(counter("pulso.stream.consume.unreadable")).isEqualTo(2);
     new ChangeFigures(changes, config.businessZone()).assertMatch(reader);
+
+    // Both kept in S3, whole, with why. (s3proxy's file store lists one directory level: list per shard.)
+    List<JsonObject> kept = new ArrayList<>();
+    for (Shard shard : TestStreams.shards(clients, stream)) {
+      String prefix = UnreadableRecords.PREFIX + stream + "/" + shard.shardId() + "/";
+      for (S3Object object : await(clients.call(() -> clients.s3().listObjectsV2(b -> b.bucket(config.aws().s3Bucket())
+          .prefix(prefix)))).contents()) {
+        byte[] body = await(clients.call(() -> clients.s3().getObject(b -> b.bucket(config.aws().s3Bucket())
+            .key(object.key()), AsyncResponseTransformer.toBytes()))).asByteArray();
+        kept.add(new JsonObject(new String(body, StandardCharsets.UTF_8)));
+      }
+    }
+    assertThat(kept).extracting(k -> k.getString("partitionKey")).containsExactlyInAnyOrder("1:100000", "2:200000");
+    for (JsonObject record : kept) {
+      assertThat(record.getString("stream")).isEqualTo(stream);
+      assertThat(record.getString("reason")).isNotBlank();
+      String data = new String(Base64.getDecoder().decode(record.getString("data")), StandardCharsets.UTF_8);
+      assertThat(data).isEqualTo(record.getString("partitionKey").equals("1:100000") ? "{\"v\":2,\"changes\":[]}"
+          : "not json");
+    }
   }
 
   @Test
