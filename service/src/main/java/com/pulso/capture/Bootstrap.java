@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.Period;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,13 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Bootstrap {
 
-  /**
-   * Days counted: today and the days before it back to this far (business zone). Older days are the
-   * batch's (the API serves closed days from its reports); a streamed correction of an older sale
-   * moves only the real-time items of its day, which nothing reads once that day's report exists.
-   */
-  public static final Period DEFAULT_DAY_HORIZON = Period.ofDays(7);
-
   /** What a bootstrap counted: the slot's consistent point and the items written per kind. */
   public record Baseline(Lsn consistentPoint, long clientDays, long productMinutes, long dayTotals) {}
 
@@ -67,22 +59,19 @@ public final class Bootstrap {
   private final PulsoConfig config;
   private final BaselineWriter writer;
   private final MetricKeys keys;
-  private final Period dayHorizon;
   private final Clock clock;
 
   /**
    * @param pool       the source database (the capture's pool)
    * @param writer     writes to the metrics table the stream's consumers apply deltas to
-   * @param dayHorizon how many days before today are counted ({@link #DEFAULT_DAY_HORIZON})
    * @param clock      "now", for today and for the minutes still within {@code aggregate.minuteRetention}
    */
-  public Bootstrap(Vertx vertx, Pool pool, PulsoConfig config, BaselineWriter writer, Period dayHorizon, Clock clock) {
+  public Bootstrap(Vertx vertx, Pool pool, PulsoConfig config, BaselineWriter writer, Clock clock) {
     this.vertx = vertx;
     this.pool = pool;
     this.config = config;
     this.writer = writer;
     this.keys = new MetricKeys(config.businessZone());
-    this.dayHorizon = Objects.requireNonNull(dayHorizon, "dayHorizon");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
@@ -194,7 +183,10 @@ public final class Bootstrap {
 
   private Future<Baseline> readAndWrite(SqlConnection connection, BootstrapQueries queries, Lsn consistentPoint) {
     Instant now = clock.instant();
-    LocalDate firstDay = keys.dayOf(now).minus(dayHorizon);
+    // Today and capture.bootstrapDays before it. Older days are the batch's (the API serves closed days
+    // from its reports); a streamed correction of an older sale moves only the real-time items of its
+    // day, which nothing reads once that day's report exists.
+    LocalDate firstDay = keys.dayOf(now).minusDays(config.capture().bootstrapDays());
     // A minute item outlives its minute by the retention: older minutes would be written already expired.
     LocalDateTime firstMinute = LocalDateTime.ofInstant(now.minus(config.aggregate().minuteRetention()),
         config.businessZone()).truncatedTo(ChronoUnit.MINUTES);

@@ -321,7 +321,7 @@ public final class CaptureVerticle extends VerticleBase {
   private Bootstrap bootstrap() {
     BaselineWriter writer = new BaselineWriter(vertx, aws, config.aws().dynamoDbTable(),
         new MetricKeys(config.businessZone()), config.aggregate().minuteRetention(), registry);
-    return new Bootstrap(vertx, pool, config, writer, Bootstrap.DEFAULT_DAY_HORIZON, Clock.systemUTC());
+    return new Bootstrap(vertx, pool, config, writer, Clock.systemUTC());
   }
 
   /** The product → provider mapping, reloaded every few seconds so new products count without a restart. */

@@ -20,6 +20,7 @@ public record PulsoConfig(
     Database database,
     Source source,
     Capture capture,
+    Consume consume,
     Aggregate aggregate,
     Aws aws,
     DevServices devServices,
@@ -41,9 +42,27 @@ public record PulsoConfig(
                        String saleClientColumn, String saleProductColumn, String saleTimeColumn,
                        String saleAmountColumn) {}
 
-  /** Pulso's replication slot and publication on the source, and how it is polled. */
+  /**
+   * Pulso's replication slot and publication on the source, how it is polled, and how many days
+   * before today a bootstrap counts.
+   */
   public record Capture(String slotName, String publicationName, Duration pollInterval, int maxChangesPerPoll,
-                        int fetchSize) {}
+                        int fetchSize, int bootstrapDays) {}
+
+  /**
+   * How the shard consumers of a member poll Kinesis and rebalance. Kinesis allows 5 GetRecords
+   * calls per second and shard and returns at most 10,000 records (10 MiB) per call.
+   *
+   * @param recordsPerCall    GetRecords' {@code Limit}
+   * @param minPollInterval   the least time between two GetRecords calls on one shard (5 per second at 200 ms)
+   * @param idleDelay         the wait after a call that found no new records
+   * @param firstBackoff      the first backoff after a failure (throttling, an AWS error, a batch not applied)
+   * @param maxBackoff        the cap of the exponential backoff (full jitter under it)
+   * @param rebalanceInterval how often shard ownership is recomputed besides membership changes
+   *                          (to pick up reshards and finished parents)
+   */
+  public record Consume(int recordsPerCall, Duration minPollInterval, Duration idleDelay, Duration firstBackoff,
+                       Duration maxBackoff, Duration rebalanceInterval) {}
 
   /** How the real-time figures are kept in DynamoDB. */
   public record Aggregate(Duration minuteRetention) {}
@@ -63,27 +82,27 @@ public record PulsoConfig(
   // Copies with one part changed: tests point a config at a fresh database, table or stream.
 
   public PulsoConfig withDatabase(Database changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, changed, source, capture, aggregate, aws, devServices, demo);
+    return new PulsoConfig(profile, http, businessZone, cluster, changed, source, capture, consume, aggregate, aws, devServices, demo);
   }
 
   public PulsoConfig withSource(Source changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, changed, capture, aggregate, aws, devServices, demo);
+    return new PulsoConfig(profile, http, businessZone, cluster, database, changed, capture, consume, aggregate, aws, devServices, demo);
   }
 
   public PulsoConfig withCapture(Capture changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, source, changed, aggregate, aws, devServices, demo);
+    return new PulsoConfig(profile, http, businessZone, cluster, database, source, changed, consume, aggregate, aws, devServices, demo);
   }
 
   public PulsoConfig withAws(Aws changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, aggregate, changed, devServices, demo);
+    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, consume, aggregate, changed, devServices, demo);
   }
 
   public PulsoConfig withDevServices(DevServices changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, aggregate, aws, changed, demo);
+    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, consume, aggregate, aws, changed, demo);
   }
 
   public PulsoConfig withDemo(Demo changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, aggregate, aws, devServices, changed);
+    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, changed);
   }
 
   static PulsoConfig from(String profile, JsonObject tree) {
@@ -110,7 +129,18 @@ public record PulsoConfig(
         r.identifier("source.saleAmountColumn"));
     Capture capture = new Capture(r.identifier("capture.slotName"), r.identifier("capture.publicationName"),
         Duration.ofMillis(r.integer("capture.pollIntervalMillis", 1, 60_000)),
-        r.integer("capture.maxChangesPerPoll", 1, 10_000_000), r.integer("capture.fetchSize", 1, 100_000));
+        r.integer("capture.maxChangesPerPoll", 1, 10_000_000), r.integer("capture.fetchSize", 1, 100_000),
+        r.integer("capture.bootstrapDays", 0, 366));
+    Consume consume = new Consume(r.integer("consume.recordsPerCall", 1, 10_000),
+        Duration.ofMillis(r.integer("consume.minPollIntervalMillis", 0, 60_000)),
+        Duration.ofMillis(r.integer("consume.idleDelayMillis", 0, 60_000)),
+        Duration.ofMillis(r.integer("consume.firstBackoffMillis", 0, 60_000)),
+        Duration.ofMillis(r.integer("consume.maxBackoffMillis", 0, 600_000)),
+        Duration.ofMillis(r.integer("consume.rebalanceIntervalMillis", 100, 600_000)));
+    if (consume.maxBackoff().compareTo(consume.firstBackoff()) < 0) {
+      throw new ConfigException("consume.maxBackoffMillis: must be at least consume.firstBackoffMillis ("
+          + consume.firstBackoff().toMillis() + ")");
+    }
     Aggregate aggregate = new Aggregate(Duration.ofHours(r.integer("aggregate.minuteRetentionHours", 1, 24 * 366)));
     AwsHttp awsHttp = new AwsHttp(r.integer("aws.http.maxConnections", 1, 10_000),
         Duration.ofMillis(r.integer("aws.http.connectTimeoutMillis", 100, 600_000)),
@@ -130,7 +160,7 @@ public record PulsoConfig(
     if (devServices.enabled() && "aws".equals(profile)) {
       throw new ConfigException("devServices.enabled: dev services never run in the aws profile");
     }
-    return new PulsoConfig(profile, http, r.zone("business.timeZone"), cluster, database, source, capture, aggregate,
-        aws, devServices, demo);
+    return new PulsoConfig(profile, http, r.zone("business.timeZone"), cluster, database, source, capture, consume,
+        aggregate, aws, devServices, demo);
   }
 }

@@ -1,6 +1,7 @@
 package com.pulso.stream;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -20,6 +21,7 @@ final class ConsumerMeters {
   final Counter skippedBeforeBootstrap;
   final Counter shardsFinished;
   final Timer freshness;
+  final DistributionSummary callSize;
   private final MeterRegistry registry;
   private final String stream;
 
@@ -34,6 +36,8 @@ final class ConsumerMeters {
     skippedBeforeBootstrap = counter("pulso.stream.consume.skipped.bootstrap",
         "Changes skipped as committed before the capture's bootstrap (its base figures hold them)");
     shardsFinished = counter("pulso.stream.consume.shards.finished", "Closed shards read to their end");
+    callSize = DistributionSummary.builder("pulso.stream.consume.call.size").baseUnit("bytes")
+        .description("Record data returned by each GetRecords call").tags("stream", stream).register(registry);
     freshness = Timer.builder("pulso.freshness")
         .description("Source commit to applied in DynamoDB, per change")
         .publishPercentileHistogram()

@@ -34,7 +34,7 @@ public final class ConsumerVerticle extends VerticleBase {
   private final AwsClients clients;
   private final PulsoConfig config;
   private final MeterRegistry registry;
-  private final ConsumerSettings settings;
+  private final PulsoConfig.Consume settings;
 
   private HazelcastInstance hazelcast;
   private ShardConsumer.Shared shared;
@@ -49,10 +49,10 @@ public final class ConsumerVerticle extends VerticleBase {
   private boolean stopped;
 
   public ConsumerVerticle(AwsClients clients, PulsoConfig config, MeterRegistry registry) {
-    this(clients, config, registry, ConsumerSettings.DEFAULT);
+    this(clients, config, registry, config.consume());
   }
 
-  public ConsumerVerticle(AwsClients clients, PulsoConfig config, MeterRegistry registry, ConsumerSettings settings) {
+  public ConsumerVerticle(AwsClients clients, PulsoConfig config, MeterRegistry registry, PulsoConfig.Consume settings) {
     this.clients = clients;
     this.config = config;
     this.registry = registry;

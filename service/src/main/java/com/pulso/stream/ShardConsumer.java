@@ -51,6 +51,10 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 public final class ShardConsumer {
 
   private static final Logger LOG = LoggerFactory.getLogger(ShardConsumer.class);
+  /** What Kinesis returns at most per GetRecords call: the consumer keeps its calls within it. */
+  private static final long MAX_BYTES_PER_CALL = 10L * 1024 * 1024;
+  /** The first call's Limit, before any record's size is known (records are up to 1 MiB). */
+  private static final int FIRST_LIMIT = 10;
 
   /** A parent of the shard (after a reshard) and the hash keys it took. */
   public record Parent(String shardId, BigInteger startingHashKey, BigInteger endingHashKey) {}
@@ -65,11 +69,11 @@ public final class ShardConsumer {
     private final DeltaWriter writer;
     private final BootstrapGate gate;
     private final UnreadableRecords unreadable;
-    private final ConsumerSettings settings;
+    private final PulsoConfig.Consume settings;
     private final ConsumerMeters meters;
 
     private Shared(Vertx vertx, AwsClients clients, String stream, MetricKeys keys, ShardCheckpoints checkpoints,
-                   DeltaWriter writer, BootstrapGate gate, UnreadableRecords unreadable, ConsumerSettings settings,
+                   DeltaWriter writer, BootstrapGate gate, UnreadableRecords unreadable, PulsoConfig.Consume settings,
                    ConsumerMeters meters) {
       this.vertx = vertx;
       this.clients = clients;
@@ -84,7 +88,7 @@ public final class ShardConsumer {
     }
 
     /** For the stream {@code aws.kinesis.stream} and the table {@code aws.dynamodb.table} of {@code config}. */
-    public static Shared of(Vertx vertx, AwsClients clients, PulsoConfig config, ConsumerSettings settings,
+    public static Shared of(Vertx vertx, AwsClients clients, PulsoConfig config, PulsoConfig.Consume settings,
                             MeterRegistry registry) {
       String stream = config.aws().kinesisStream();
       String table = config.aws().dynamoDbTable();
@@ -111,7 +115,7 @@ public final class ShardConsumer {
       return gate;
     }
 
-    ConsumerSettings settings() {
+    PulsoConfig.Consume settings() {
       return settings;
     }
   }
@@ -151,6 +155,8 @@ public final class ShardConsumer {
   private boolean waitingForBootstrap;
   private long timer = -1;
   private long lastCallNanos;
+  /** GetRecords' Limit for the next call: see {@link #sizeNextCall}. */
+  private int limit;
   private int failuresInARow;
 
   /**
@@ -162,6 +168,7 @@ public final class ShardConsumer {
     this.shardId = Objects.requireNonNull(shardId, "shardId");
     this.parents = List.copyOf(parents);
     this.context = shared.vertx.getOrCreateContext();
+    this.limit = Math.min(FIRST_LIMIT, shared.settings.recordsPerCall());
   }
 
   public String shardId() {
@@ -272,7 +279,7 @@ public final class ShardConsumer {
     lastCallNanos = System.nanoTime();
     String current = iterator;
     shared.clients.call(() -> shared.clients.kinesis().getRecords(b -> b.shardIterator(current)
-            .limit(shared.settings.recordsPerCall())))
+            .limit(limit)))
         .onSuccess(this::received)
         .onFailure(error -> {
           if (isEnded()) {
@@ -296,6 +303,7 @@ public final class ShardConsumer {
     Long behind = response.millisBehindLatest();
     millisBehindLatest.set(behind == null ? 0 : behind);
     String next = response.nextShardIterator();
+    sizeNextCall(response.records());
     if (response.records().isEmpty()) {
       if (next == null) {
         finishShard();
@@ -308,6 +316,24 @@ public final class ShardConsumer {
       return;
     }
     apply(decode(response.records()), next);
+  }
+
+  /**
+   * Sizes the next call from the records just read so that it asks for about 10 MiB, as Kinesis
+   * returns at most: packed records are large, and an emulator that ignores the byte limit would
+   * otherwise hand {@code consume.recordsPerCall} of them at once.
+   */
+  private void sizeNextCall(List<Record> records) {
+    if (records.isEmpty()) {
+      return;
+    }
+    long bytes = 0;
+    for (Record record : records) {
+      bytes += record.data().asByteArrayUnsafe().length;
+    }
+    shared.meters.callSize.record(bytes);
+    long average = Math.max(1, bytes / records.size());
+    limit = (int) Math.max(1, Math.min(shared.settings.recordsPerCall(), MAX_BYTES_PER_CALL / average));
   }
 
   private Batch decode(List<Record> records) {

@@ -99,9 +99,8 @@ class BootstrapTest {
     String unique = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     // Slot names are global to the server: one per test.
     PulsoConfig.Capture capture = new PulsoConfig.Capture("bootstrap_test_" + unique, "pub_" + unique,
-        Duration.ofMillis(50), 10_000_000, 500);
-    config = new PulsoConfig(fresh.profile(), fresh.http(), fresh.businessZone(), fresh.cluster(), fresh.database(),
-        fresh.source(), capture, fresh.aggregate(), fresh.aws(), fresh.devServices(), fresh.demo());
+        Duration.ofMillis(50), 10_000_000, 500, HORIZON.getDays());
+    config = fresh.withCapture(capture);
     zone = config.businessZone();
     today = LocalDate.ofInstant(now, zone);
     keys = new MetricKeys(zone);
@@ -110,7 +109,7 @@ class BootstrapTest {
     pool = Postgres.pool(vertx, config.database());
     writer = new BaselineWriter(vertx, clients, table(), keys, config.aggregate().minuteRetention(), registry);
     reader = new MetricsReader(clients, table(), keys);
-    bootstrap = new Bootstrap(vertx, pool, config, writer, HORIZON, Clock.fixed(now, ZoneOffset.UTC));
+    bootstrap = new Bootstrap(vertx, pool, config, writer, Clock.fixed(now, ZoneOffset.UTC));
     try (Connection c = FreshDatabase.connect(config); Statement st = c.createStatement()) {
       for (int provider = 1; provider <= PROVIDERS; provider++) {
         st.execute("INSERT INTO pulso.providers (id, name) VALUES (" + provider + ", 'Provider " + provider + "')");

@@ -28,7 +28,7 @@ class ExportedSnapshotTest {
     Migrations.migrate(config);
     String unique = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     PulsoConfig.Capture capture = new PulsoConfig.Capture("slot_" + unique, "pub_" + unique, Duration.ofMillis(50),
-        1_000_000, 1_000);
+        1_000_000, 1_000, 7);
     execute(config, "CREATE PUBLICATION " + capture.publicationName() + " FOR TABLE ventas");
 
     AtomicBoolean inserting = new AtomicBoolean(true);

@@ -51,7 +51,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 class ShardConsumerTest {
 
   /** Small batches and short waits: many batches per shard, quickly. */
-  static final ConsumerSettings FAST = new ConsumerSettings(10, Duration.ofMillis(10), Duration.ofMillis(50),
+  static final PulsoConfig.Consume FAST = new PulsoConfig.Consume(10, Duration.ofMillis(10), Duration.ofMillis(50),
       Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofMillis(500));
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -235,6 +235,23 @@ class ShardConsumerTest {
 
     new ChangeFigures(changes, config.businessZone()).assertMatch(reader);
     assertThat(counter("pulso.stream.consume.skipped.parent")).as("changes skipped on the children").isPositive();
+  }
+
+  @Test
+  void eachCallAsksForAboutTenMebibytesHoweverLargeThePackedRecords(Vertx vertx) throws Exception {
+    // One publish: the publisher packs the changes into records of up to 1 MiB, far more than 10 MiB per shard.
+    List<SaleChange> changes = TestChanges.generate(120_000, 3, 50, 27);
+    KinesisPublisher publisher = await(KinesisPublisher.create(vertx, clients, stream, new SimpleMeterRegistry()));
+    await(publisher.publish(changes));
+    shared = ShardConsumer.Shared.of(vertx, clients, config, new PulsoConfig.Consume(1_000, Duration.ofMillis(10),
+        Duration.ofMillis(50), Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofMillis(500)), registry);
+    startConsumers();
+    awaitCaughtUp();
+
+    new ChangeFigures(changes, config.businessZone()).assertMatch(reader);
+    var calls = registry.get("pulso.stream.consume.call.size").summary();
+    assertThat(calls.totalAmount()).as("more than 10 MiB per shard read").isGreaterThan(2 * 10 * 1024 * 1024 + 1);
+    assertThat(calls.max()).as("bytes of the largest call").isLessThanOrEqualTo(11 * 1024 * 1024);
   }
 
   @Test
