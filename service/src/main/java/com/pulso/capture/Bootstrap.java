@@ -193,11 +193,9 @@ public final class Bootstrap {
     return stream(connection, queries.clientDays(firstDay), row -> new BaselineFigure(
             new ClientDay(row.getInteger(0), row.getLocalDate(2), row.getLong(1)), row.getLong(3), amount(row, 4)))
         .compose(clientDays -> {
-          Optional<Query> minutes = queries.productMinutes(firstMinute);
-          Future<Long> productMinutes = minutes.isEmpty() ? Future.succeededFuture(0L)
-              : stream(connection, minutes.get(), row -> new BaselineFigure(
-                  new ProductMinute(row.getInteger(0), row.getLocalDateTime(2), row.getString(1)), row.getLong(3),
-                  amount(row, 4)));
+          Future<Long> productMinutes = stream(connection, queries.productMinutes(firstMinute),
+              row -> new BaselineFigure(new ProductMinute(row.getInteger(0), row.getLocalDateTime(2), row.getString(1)),
+                  row.getLong(3), amount(row, 4)));
           return productMinutes.compose(minuteItems -> stream(connection, queries.dayTotals(firstDay),
                   row -> new BaselineFigure(keys.bootstrapDayTotal(row.getInteger(0), row.getLocalDate(1)),
                       row.getLong(2), amount(row, 3)))

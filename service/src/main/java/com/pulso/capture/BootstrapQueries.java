@@ -6,7 +6,6 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * The bootstrap's SQL in one place: the base figures of the sales that predate the slot, aggregated
@@ -26,10 +25,7 @@ final class BootstrapQueries {
     TIMESTAMPTZ,
     /** {@code timestamp}: a local time in the business zone already (as the mapper reads it). */
     TIMESTAMP,
-    /**
-     * {@code date}: the day is the date. The mapper takes the time of day from the commit, which a
-     * row that predates the slot does not have: such rows get no minute items.
-     */
+    /** {@code date}: the day is the date, and the minute its first (as the mapper counts it). */
     DATE;
 
     static SaleTimeType of(String formatType, String table, String column) {
@@ -90,14 +86,11 @@ final class BootstrapQueries {
         + ", count(*), sum(" + amount() + ")::text", day() + " >= " + bound(), "1, 2, 3", firstDay);
   }
 
-  /** Provider, product, minute, transactions, amount (text): the minutes from {@code firstMinute} on; none for a date column. */
-  Optional<Query> productMinutes(LocalDateTime firstMinute) {
-    if (timeType == SaleTimeType.DATE) {
-      return Optional.empty();
-    }
+  /** Provider, product, minute, transactions, amount (text): the minutes from {@code firstMinute} on. */
+  Query productMinutes(LocalDateTime firstMinute) {
     String minute = "date_trunc('minute', " + localTime() + ")";
-    return Optional.of(query("p.provider_id, p.code, " + minute + ", count(*), sum(" + amount() + ")::text",
-        minute + " >= " + bound(), "1, 2, 3", firstMinute));
+    return query("p.provider_id, p.code, " + minute + ", count(*), sum(" + amount() + ")::text",
+        minute + " >= " + bound(), "1, 2, 3", firstMinute);
   }
 
   /** Provider, day, transactions, amount (text): the days from {@code firstDay} on. */
@@ -120,9 +113,11 @@ final class BootstrapQueries {
 
   /** The sale's local time in the business zone (only the timestamptz form takes the zone, as $1). */
   private String localTime() {
-    return timeType == SaleTimeType.TIMESTAMPTZ
-        ? "(" + column(source.saleTimeColumn()) + " AT TIME ZONE $1)"
-        : column(source.saleTimeColumn());
+    return switch (timeType) {
+      case TIMESTAMPTZ -> "(" + column(source.saleTimeColumn()) + " AT TIME ZONE $1)";
+      case TIMESTAMP -> column(source.saleTimeColumn());
+      case DATE -> column(source.saleTimeColumn()) + "::timestamp";
+    };
   }
 
   private String day() {

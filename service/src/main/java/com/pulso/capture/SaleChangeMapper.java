@@ -11,7 +11,6 @@ import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
@@ -44,8 +43,8 @@ public final class SaleChangeMapper {
   private final Map<String, Integer> providerByProduct;
 
   /**
-   * @param businessZone where a {@code date} sale column's day lies (the commit time gives the time of
-   *     day) and where a {@code timestamp} without time zone is read
+   * @param businessZone where a {@code date} sale column's day starts and where a {@code timestamp}
+   *     without time zone is read
    * @param providerByProduct product code → provider id, as in {@code pulso.products}
    */
   public SaleChangeMapper(PulsoConfig.Source source, ZoneId businessZone, Map<String, Integer> providerByProduct) {
@@ -68,13 +67,13 @@ public final class SaleChangeMapper {
     Instant commitTime = change.commitTime();
     switch (change.kind()) {
       case INSERT -> {
-        Side inserted = side(change.newRow(), null, commitTime);
+        Side inserted = side(change.newRow(), null);
         return inserted.sale != null
             ? new SaleMapping.Mapped(new SaleChange.Inserted(position, commitTime, inserted.sale))
             : reject(position, inserted, "inserted row", change.newRow());
       }
       case DELETE -> {
-        Side voided = side(change.oldRow(), null, commitTime);
+        Side voided = side(change.oldRow(), null);
         return voided.sale != null
             ? new SaleMapping.Mapped(new SaleChange.Voided(position, commitTime, voided.sale))
             : reject(position, voided, "voided row", change.oldRow());
@@ -90,9 +89,9 @@ public final class SaleChangeMapper {
     Instant commitTime = change.commitTime();
     Side before = change.oldRow() == null
         ? Side.unknown("old row not sent: the sales table must have REPLICA IDENTITY FULL")
-        : side(change.oldRow(), null, commitTime);
+        : side(change.oldRow(), null);
     // With REPLICA IDENTITY FULL the old row holds every value, TOASTed ones included.
-    Side after = side(change.newRow(), change.oldRow(), commitTime);
+    Side after = side(change.newRow(), change.oldRow());
     if (before.unknown) {
       return reject(position, before, "row before the correction", change.newRow());
     }
@@ -120,7 +119,7 @@ public final class SaleChangeMapper {
   }
 
   /** One row as a sale, or why it is not one. {@code oldRow} supplies unchanged TOASTed values. */
-  private Side side(Row row, Row oldRow, Instant commitTime) {
+  private Side side(Row row, Row oldRow) {
     try {
       String idText = value(row, oldRow, source.saleIdColumn());
       String clientText = value(row, oldRow, source.saleClientColumn());
@@ -156,7 +155,7 @@ public final class SaleChangeMapper {
       if (timeText == null) {
         return Side.unmappable("null sale time");
       }
-      Instant time = saleTime(timeText, commitTime);
+      Instant time = saleTime(timeText);
       if (time == null) {
         return Side.unmappable("malformed sale time '" + timeText + "'");
       }
@@ -196,10 +195,12 @@ public final class SaleChangeMapper {
 
   /**
    * A {@code timestamptz} as PostgreSQL prints it ({@code 2026-11-29 14:59:59.123456-05}); a
-   * {@code timestamp} (read in the business zone); or a {@code date}, the commit time standing in for
-   * the time of day. Null if the text is none of these (e.g. {@code infinity}, a BC date).
+   * {@code timestamp} (read in the business zone); or a {@code date}: the start of that day in the
+   * business zone. A date has no time of day, and none may be made up: a correction or void must
+   * find the sale in the same minute its insert counted it in, and the bootstrap counts it there too.
+   * Null if the text is none of these (e.g. {@code infinity}, a BC date).
    */
-  private Instant saleTime(String text, Instant commitTime) {
+  private Instant saleTime(String text) {
     Matcher m = ISO_TIME.matcher(text);
     if (!m.matches()) {
       return null;
@@ -208,8 +209,7 @@ public final class SaleChangeMapper {
       LocalDate date = LocalDate.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
           Integer.parseInt(m.group(3)));
       if (m.group(4) == null) {
-        LocalTime timeOfDay = LocalTime.ofInstant(commitTime, businessZone);
-        return date.atTime(timeOfDay).atZone(businessZone).toInstant();
+        return date.atStartOfDay(businessZone).toInstant();
       }
       String fraction = m.group(7) == null ? "" : m.group(7);
       int nanos = fraction.isEmpty() ? 0 : Integer.parseInt((fraction + "00000000").substring(0, 9));

@@ -162,6 +162,25 @@ class BootstrapTest {
   }
 
   @Test
+  void aDateSaleColumnIsCountedOnItsDayAndAtTheDaysFirstMinute() throws Exception {
+    try (Connection c = FreshDatabase.connect(config); Statement st = c.createStatement()) {
+      st.execute("ALTER TABLE ventas ALTER COLUMN fecha TYPE date");
+      st.execute("INSERT INTO ventas (cliente_id, producto, fecha, monto) VALUES (1, 'P1-A', '" + today + "', 10.00),"
+          + " (1, 'P1-A', '" + today + "', 2.50), (2, 'P1-B', '" + today.minusDays(1) + "', 1.00)");
+    }
+
+    await(bootstrap.ensureBootstrapped());
+
+    // Where the mapper counts a streamed sale of a date column, so that its correction finds it.
+    assertThat(dynamoMinutes()).isEqualTo(Map.of(
+        "1 " + today.atStartOfDay() + " P1-A", new Figures(2, new BigDecimal("12.50")),
+        "1 " + today.minusDays(1).atStartOfDay() + " P1-B", new Figures(1, new BigDecimal("1.00"))));
+    assertThat(dynamoClientDays()).isEqualTo(Map.of(
+        new SalesGroundTruth.ClientDay(1, 1, today), new Figures(2, new BigDecimal("12.50")),
+        new SalesGroundTruth.ClientDay(1, 2, today.minusDays(1)), new Figures(1, new BigDecimal("1.00"))));
+  }
+
+  @Test
   void salesCommittedDuringTheBootstrapAreStreamedAndNoneIsCountedTwice(Vertx vertx) throws Exception {
     AtomicBoolean selling = new AtomicBoolean(true);
     AtomicLong operations = new AtomicLong();

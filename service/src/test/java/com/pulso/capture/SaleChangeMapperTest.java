@@ -88,11 +88,12 @@ class SaleChangeMapperTest {
   }
 
   @Test
-  void dateColumnTakesTheTimeOfDayOfTheCommitInTheBusinessZone() {
+  void aDateColumnCountsAtTheStartOfItsDayInTheBusinessZoneWhateverTheCommitTime() {
     // Committed at 23:30 in Bogotá (04:30 UTC the next day): the sale stays on its own day.
-    assertThat(time("2026-11-29", Instant.parse("2026-11-30T04:30:00Z"))).isEqualTo("2026-11-30T04:30:00Z");
-    // Recorded the next morning for the day before: the date wins, the commit gives only the time of day.
-    assertThat(time("2026-11-28", Instant.parse("2026-11-29T15:00:00Z"))).isEqualTo("2026-11-28T15:00:00Z");
+    assertThat(time("2026-11-29", Instant.parse("2026-11-30T04:30:00Z"))).isEqualTo("2026-11-29T05:00:00Z");
+    // Recorded the next morning for the day before; corrected later still: always the same minute.
+    assertThat(time("2026-11-28", Instant.parse("2026-11-29T15:00:00Z"))).isEqualTo("2026-11-28T05:00:00Z");
+    assertThat(time("2026-11-28", Instant.parse("2026-11-30T09:12:00Z"))).isEqualTo("2026-11-28T05:00:00Z");
   }
 
   @Test

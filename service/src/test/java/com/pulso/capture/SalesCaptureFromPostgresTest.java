@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalTime;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -91,7 +92,7 @@ class SalesCaptureFromPostgresTest {
   }
 
   @Test
-  void dateSaleColumnTakesTheTimeOfDayFromTheCommit() throws Exception {
+  void aDateSaleColumnCountsAtTheStartOfItsDayAndACorrectionFindsItThere() throws Exception {
     PulsoConfig config = FreshDatabase.create(TestServices.config(), true);
     Migrations.migrate(config);
     try (Connection conn = FreshDatabase.connect(config); Statement st = conn.createStatement()) {
@@ -101,19 +102,23 @@ class SalesCaptureFromPostgresTest {
       st.execute("CREATE PUBLICATION capture_test FOR TABLE ventas");
       try (TestSlot slot = TestSlot.create(conn, "capture_test")) {
         st.execute("INSERT INTO ventas (id, cliente_id, producto, fecha, monto) VALUES (1, 45, 'LAC-001', '2026-11-28', 5)");
+        st.execute("UPDATE ventas SET monto = 7 WHERE id = 1");
 
         ChangeAssembler assembler = new ChangeAssembler();
-        RowChange insert = slot.peekDecoded().stream().map(assembler::accept).flatMap(Optional::stream)
-            .filter(RowChange.class::isInstance).map(RowChange.class::cast).findFirst().orElseThrow();
-        SaleMapping mapping = new SaleChangeMapper(config.source(), config.businessZone(), productProviders(conn))
-            .map(insert);
+        List<RowChange> changes = slot.peekDecoded().stream().map(assembler::accept).flatMap(Optional::stream)
+            .filter(RowChange.class::isInstance).map(RowChange.class::cast).toList();
+        SaleChangeMapper mapper = new SaleChangeMapper(config.source(), config.businessZone(), productProviders(conn));
+        assertThat(changes.get(0).newRow().get("fecha")).isEqualTo("2026-11-28");
+        Sale inserted = ((SaleMapping.Mapped) mapper.map(changes.get(0))).change().current();
+        SaleChange.Corrected corrected = (SaleChange.Corrected) ((SaleMapping.Mapped) mapper.map(changes.get(1))).change();
 
-        assertThat(insert.newRow().get("fecha")).isEqualTo("2026-11-28");
-        Sale sale = ((SaleMapping.Mapped) mapping).change().current();
-        ZonedDateTime local = sale.time().atZone(config.businessZone());
+        ZonedDateTime local = inserted.time().atZone(config.businessZone());
         assertThat(local.toLocalDate()).isEqualTo(LocalDate.parse("2026-11-28"));
-        assertThat(local.toLocalTime()).isEqualTo(insert.commitTime().atZone(config.businessZone()).toLocalTime());
-        assertThat(sale.amount()).isEqualTo(new BigDecimal("5.00"));
+        assertThat(local.toLocalTime()).isEqualTo(LocalTime.MIDNIGHT);
+        assertThat(corrected.before()).as("the correction subtracts the sale where its insert counted it")
+            .isEqualTo(inserted);
+        assertThat(corrected.after().time()).isEqualTo(inserted.time());
+        assertThat(corrected.after().amount()).isEqualTo(new BigDecimal("7.00"));
       }
     }
   }
