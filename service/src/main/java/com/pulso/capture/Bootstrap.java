@@ -117,6 +117,15 @@ public final class Bootstrap {
   }
 
   /**
+   * Counts everything again from a new slot, as when the figures were lost: for when the figures no
+   * longer match what the source and the product mapping say. Completes with the new slot's
+   * consistent point. Run it under the fence, between polls.
+   */
+  public Future<Lsn> rebuild() {
+    return redo(true).map(Baseline::consistentPoint);
+  }
+
+  /**
    * Reads the base figures in {@code snapshot} and writes them, then records the bootstrap of the
    * snapshot's slot as complete. The snapshot must still be open; closing it is the caller's.
    */

@@ -1,6 +1,7 @@
 package com.pulso.capture;
 
 import com.pulso.config.PulsoConfig;
+import com.pulso.db.Postgres;
 import io.vertx.sqlclient.Tuple;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -101,7 +102,7 @@ final class BootstrapQueries {
 
   private Query query(String select, String horizon, String groupBy, Object bound) {
     String sql = "SELECT " + select
-        + "\nFROM " + quote(source.salesTable()) + " v JOIN pulso.products p ON p.code = "
+        + "\nFROM " + Postgres.quoteIdentifier(source.salesTable()) + " v JOIN pulso.products p ON p.code = "
         + column(source.saleProductColumn()) + "::text"
         + "\nWHERE " + String.format(COUNTED, column(source.saleIdColumn()), column(source.saleClientColumn()),
             column(source.saleTimeColumn()), column(source.saleAmountColumn()))
@@ -133,10 +134,6 @@ final class BootstrapQueries {
   }
 
   private static String column(String name) {
-    return "v." + quote(name);
-  }
-
-  static String quote(String identifier) {
-    return '"' + identifier + '"';
+    return "v." + Postgres.quoteIdentifier(name);
   }
 }

@@ -65,6 +65,7 @@ public final class CaptureVerticle extends VerticleBase {
   private CaptureFence fence;
   private KinesisPublisher publisher;
   private SaleChangeMapper mapper;
+  private Map<String, Integer> providerByProduct;
   private Instant productsLoadedAt = Instant.EPOCH;
   private boolean stopping;
   private long timerId = -1;
@@ -172,7 +173,11 @@ public final class CaptureVerticle extends VerticleBase {
         return Future.succeededFuture(0L);
       }
       walReadTo = null;
-      return holdFence().compose(held -> refreshProducts()).compose(v -> {
+      return holdFence().compose(held -> refreshProducts()).compose(rebuilt -> {
+        if (rebuilt) {
+          // A new slot: what was read of the WAL before concerns the old one. Poll again at once.
+          return Future.succeededFuture(1L);
+        }
         Pass pass = new Pass();
         return slot.peek(pass::accept).compose(read -> {
           boolean readAll = read < config.capture().maxChangesPerPoll();
@@ -324,19 +329,61 @@ public final class CaptureVerticle extends VerticleBase {
     return new Bootstrap(vertx, pool, config, writer, Clock.systemUTC());
   }
 
-  /** The product → provider mapping, reloaded every few seconds so new products count without a restart. */
-  private Future<Void> refreshProducts() {
+  /**
+   * The product → provider mapping, reloaded every few seconds so new products count without a
+   * restart. A change that alters how sales already captured count — a product moved to another
+   * provider or removed, or a product mapped while sales of it lie among the dead letters (checked
+   * at start too) — makes those sales' figures wrong, and no stream of changes can put them right (a
+   * correction would subtract a sale that never counted). The figures are rebuilt then: a new
+   * bootstrap, with the new mapping, of everything the real-time figures hold. Completes with
+   * whether it did.
+   */
+  private Future<Boolean> refreshProducts() {
     if (mapper != null && Instant.now().isBefore(productsLoadedAt.plus(PRODUCTS_REFRESH))) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(false);
     }
-    return pool.query("SELECT code, provider_id FROM pulso.products").execute().map(rows -> {
-      Map<String, Integer> providerByProduct = new HashMap<>();
+    return pool.query("SELECT code, provider_id FROM pulso.products").execute().compose(rows -> {
+      Map<String, Integer> loaded = new HashMap<>();
       for (Row row : rows) {
-        providerByProduct.put(row.getString(0), row.getInteger(1));
+        loaded.put(row.getString(0), row.getInteger(1));
       }
-      mapper = new SaleChangeMapper(config.source(), config.businessZone(), providerByProduct);
       productsLoadedAt = Instant.now();
-      return null;
+      if (loaded.equals(providerByProduct)) {
+        return Future.succeededFuture(false);
+      }
+      String productColumn = config.source().saleProductColumn();
+      return recountNeeded(loaded)
+          .compose(needed -> needed
+              ? bootstrap().rebuild().compose(from -> deadLetters.resolve(productColumn, loaded.keySet())).map(true)
+              : Future.succeededFuture(false))
+          .onSuccess(rebuilt -> {
+            providerByProduct = loaded;
+            mapper = new SaleChangeMapper(config.source(), config.businessZone(), loaded);
+          });
+    });
+  }
+
+  private Future<Boolean> recountNeeded(Map<String, Integer> loaded) {
+    List<String> moved = new ArrayList<>();
+    if (providerByProduct != null) {
+      providerByProduct.forEach((code, provider) -> {
+        if (!provider.equals(loaded.get(code))) {
+          moved.add(code);
+        }
+      });
+    }
+    if (!moved.isEmpty()) {
+      LOG.warn("Products {} moved to another provider or removed: rebuilding the real-time figures", moved);
+      return Future.succeededFuture(true);
+    }
+    List<String> mapped = loaded.keySet().stream()
+        .filter(code -> providerByProduct == null || !providerByProduct.containsKey(code)).toList();
+    return deadLetters.unresolvedOfProducts(config.source().saleProductColumn(), mapped).map(found -> {
+      if (found) {
+        LOG.warn("Products were mapped after sales of them were dead-lettered: rebuilding the real-time figures"
+            + " so that those sales count");
+      }
+      return found;
     });
   }
 

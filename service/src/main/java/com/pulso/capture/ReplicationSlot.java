@@ -1,6 +1,7 @@
 package com.pulso.capture;
 
 import com.pulso.config.PulsoConfig;
+import com.pulso.db.Postgres;
 import com.pulso.sales.Lsn;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -119,16 +120,13 @@ public final class ReplicationSlot {
         .compose(rows -> rows.size() > 0
             ? Future.<Void>succeededFuture()
             // Identifiers come validated from the configuration (letters, digits, underscore).
-            : pool.query("CREATE PUBLICATION " + quote(capture.publicationName()) + " FOR TABLE " + quote(salesTable))
+            : pool.query("CREATE PUBLICATION " + Postgres.quoteIdentifier(capture.publicationName())
+                    + " FOR TABLE " + Postgres.quoteIdentifier(salesTable))
                 .execute().<Void>mapEmpty()
                 .recover(error -> isDuplicate(error) ? Future.succeededFuture() : Future.failedFuture(error)));
   }
 
   private static boolean isDuplicate(Throwable error) {
     return error instanceof PgException pg && DUPLICATE_OBJECT.equals(pg.getSqlState());
-  }
-
-  private static String quote(String identifier) {
-    return '"' + identifier + '"';
   }
 }

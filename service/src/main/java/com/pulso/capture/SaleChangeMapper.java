@@ -146,11 +146,11 @@ public final class SaleChangeMapper {
         return Side.unmappable("malformed client '" + clientText + "'");
       }
       if (product == null) {
-        return Side.unmappable("unknown product (null)");
+        return Side.unmappable(DeadLetters.UNKNOWN_PRODUCT + " (null)");
       }
       Integer providerId = providerByProduct.get(product);
       if (providerId == null) {
-        return Side.unmappable("unknown product '" + product + "'");
+        return Side.unmappable(DeadLetters.UNKNOWN_PRODUCT + " '" + product + "'");
       }
       if (timeText == null) {
         return Side.unmappable("null sale time");

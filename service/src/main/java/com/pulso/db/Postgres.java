@@ -62,6 +62,14 @@ public final class Postgres {
     return url;
   }
 
+  /**
+   * An identifier quoted for SQL, used exactly as written (a configured table or column name, a
+   * slot's publication); an embedded double quote is doubled, so any text is safe.
+   */
+  public static String quoteIdentifier(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+
   /** A blocking JDBC connection: never on an event loop. */
   public static Connection connect(PulsoConfig.Database db) throws SQLException {
     return DriverManager.getConnection(jdbcUrl(db), db.user(), db.password());

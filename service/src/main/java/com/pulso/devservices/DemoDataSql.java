@@ -1,6 +1,7 @@
 package com.pulso.devservices;
 
 import com.pulso.config.PulsoConfig;
+import com.pulso.db.Postgres;
 
 /**
  * The SQL of the demo data, written once against the configured source names: the seed's
@@ -83,8 +84,7 @@ final class DemoDataSql {
     voidSale = "DELETE FROM " + sales + " WHERE " + recentSale;
   }
 
-  /** Configured names are SQL identifiers (checked by the config), so quoting needs no escaping. */
   private static String q(String identifier) {
-    return '"' + identifier + '"';
+    return Postgres.quoteIdentifier(identifier);
   }
 }

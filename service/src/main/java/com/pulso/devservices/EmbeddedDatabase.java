@@ -2,6 +2,7 @@ package com.pulso.devservices;
 
 import com.pulso.config.Loopback;
 import com.pulso.config.PulsoConfig;
+import com.pulso.db.Postgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -215,11 +216,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
   private void ensureUserAndDatabase(String user, String database) {
     try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"))) {
       if (!exists(connection, "SELECT 1 FROM pg_roles WHERE rolname = ?", user)) {
-        execute(connection, "CREATE ROLE " + quote(user) + " LOGIN SUPERUSER");
+        execute(connection, "CREATE ROLE " + Postgres.quoteIdentifier(user) + " LOGIN SUPERUSER");
         LOG.info("Created PostgreSQL role {}", user);
       }
       if (!exists(connection, "SELECT 1 FROM pg_database WHERE datname = ?", database)) {
-        execute(connection, "CREATE DATABASE " + quote(database) + " OWNER " + quote(user));
+        execute(connection, "CREATE DATABASE " + Postgres.quoteIdentifier(database) + " OWNER "
+            + Postgres.quoteIdentifier(user));
         LOG.info("Created PostgreSQL database {}", database);
       }
     } catch (SQLException e) {
@@ -241,10 +243,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
     try (Statement statement = connection.createStatement()) {
       statement.execute(sql);
     }
-  }
-
-  private static String quote(String identifier) {
-    return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 
   @Override

@@ -24,7 +24,7 @@ class MigrationsTest {
       "batch_runs", List.of("id", "date_from", "date_to", "state", "runner", "attempts", "external_run_id",
           "started_at", "finished_at", "error", "created_at"),
       "capture_state", List.of("slot_name", "confirmed_lsn", "bootstrapped_at", "updated_at"),
-      "dead_letters", List.of("id", "source_lsn", "reason", "payload", "created_at", "source_position"));
+      "dead_letters", List.of("id", "source_lsn", "reason", "payload", "created_at", "source_position", "resolved_at"));
 
   @Test
   void freshDatabaseGetsPulsoAndSourceTablesWithTheirColumns() throws SQLException {
