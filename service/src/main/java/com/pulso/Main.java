@@ -1,5 +1,6 @@
 package com.pulso;
 
+import com.pulso.api.ApiKeys;
 import com.pulso.api.ApiVerticle;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
@@ -106,6 +107,16 @@ public final class Main {
     }
   }
 
+  /** The keys of the configuration (api.adminKey, api.demoKeys), stored when missing. */
+  private Future<Void> configuredKeys(ApiKeys keys) {
+    List<Future<Void>> stored = new ArrayList<>();
+    if (!config.api().adminKey().isEmpty()) {
+      stored.add(keys.ensure(config.api().adminKey(), null));
+    }
+    config.api().demoKeys().forEach((provider, key) -> stored.add(keys.ensure(key, provider)));
+    return Future.all(stored).mapEmpty();
+  }
+
   private void start() throws Exception {
     long begin = System.nanoTime();
     log.info("Pulso starting, profile {}", config.profile());
@@ -150,8 +161,10 @@ public final class Main {
       deploy(() -> new ClusterSingleton("demo-sales", () -> new DemoSalesVerticle(config, pool, metrics.registry()), new DeploymentOptions()),
           new DeploymentOptions());
     }
+    ApiKeys keys = new ApiKeys(pool);
+    await(configuredKeys(keys));
     // Last in, so first out: HTTP stops (and drains) before what answers it.
-    deploy(() -> new ApiVerticle(config.http(), readiness, metrics.registry()), new DeploymentOptions());
+    deploy(() -> new ApiVerticle(config, pool, aws, keys, readiness, metrics.registry()), new DeploymentOptions());
 
     List<String> lines = new ArrayList<>();
     lines.add("HTTP        http://" + config.http().host() + ":" + config.http().port()
@@ -163,6 +176,16 @@ public final class Main {
     }
     if (config.demo().enabled()) {
       lines.add("Demo        " + config.demo().rate() + " live sales/s into " + config.source().salesTable());
+    }
+    if ("local".equals(config.profile())) {
+      // Local demo keys only: a production key is never printed.
+      String base = "http://127.0.0.1:" + config.http().port();
+      if (!config.api().adminKey().isEmpty()) {
+        lines.add("Admin key   " + config.api().adminKey());
+      }
+      config.api().demoKeys().forEach((provider, key) -> lines.add("Provider " + provider + "  curl -H '"
+          + ApiKeys.HEADER + ": " + key + "' '" + base + "/v1/providers/" + provider + "/daily-sales?date="
+          + java.time.LocalDate.now(config.businessZone()) + "'"));
     }
     log.info("Pulso ready in {} ms:\n  {}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin),
         String.join("\n  ", lines));

@@ -1,5 +1,6 @@
 package com.pulso.api;
 
+import com.pulso.aws.AwsClients;
 import com.pulso.config.PulsoConfig;
 import com.pulso.observability.Readiness;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -8,24 +9,38 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.sqlclient.Pool;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The member's HTTP server: operational endpoints now ({@code /health/live}, {@code /health/ready},
- * {@code /metrics}); the provider API joins it. Stopping it stops accepting connections and lets
- * requests in flight finish within {@code http.drainSeconds}.
+ * The member's HTTP server: the provider API under {@code /v1} (API keys, problem+json errors) and
+ * the operational endpoints ({@code /health/live}, {@code /health/ready}, {@code /metrics}, no key).
+ * Stopping it stops accepting connections and lets requests in flight finish within
+ * {@code http.drainSeconds}.
  */
 public final class ApiVerticle extends VerticleBase {
 
-  private final PulsoConfig.Http http;
+  private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
+
+  private final PulsoConfig config;
+  private final Pool pool;
+  private final AwsClients aws;
+  private final ApiKeys keys;
   private final Readiness readiness;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
 
-  public ApiVerticle(PulsoConfig.Http http, Readiness readiness, PrometheusMeterRegistry registry) {
-    this.http = http;
+  public ApiVerticle(PulsoConfig config, Pool pool, AwsClients aws, ApiKeys keys, Readiness readiness,
+                     PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.pool = pool;
+    this.aws = aws;
+    this.keys = keys;
     this.readiness = readiness;
     this.registry = registry;
   }
@@ -38,6 +53,15 @@ public final class ApiVerticle extends VerticleBase {
         .putHeader("content-type", "application/json").end("{\"status\":\"UP\"}"));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness.checks(vertx)));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+
+    router.route("/v1/*").handler(new Authentication(keys).authenticate());
+    ProviderRoutes.mount(router, config, pool, aws);
+    AdminRoutes.mount(router, keys);
+    router.route().last().handler(ctx -> ctx.fail(Problem.notFound("no such resource: " + ctx.request().method()
+        + " " + ctx.request().path())));
+    router.route().failureHandler(this::answerFailure);
+
+    PulsoConfig.Http http = config.http();
     server = vertx.createHttpServer(new HttpServerOptions().setHost(http.host()).setPort(http.port()));
     return server.requestHandler(router).listen()
         .recover(err -> Future.failedFuture(new IllegalStateException(
@@ -45,8 +69,26 @@ public final class ApiVerticle extends VerticleBase {
                 + err.getMessage(), err)));
   }
 
+  /** Every failure is answered as a problem: a handler's {@link Problem} as it is, anything else as a 500 (logged). */
+  private void answerFailure(RoutingContext ctx) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    Throwable failure = ctx.failure();
+    if (failure instanceof Problem problem) {
+      problem.answer(ctx);
+    } else if (failure == null) {
+      int status = ctx.statusCode();
+      new Problem(status, status == 405 ? "method not allowed here" : "the request cannot be served").answer(ctx);
+    } else {
+      LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
+      new Problem(500, "internal error; it was logged").answer(ctx);
+    }
+  }
+
   @Override
   public Future<?> stop() {
+    PulsoConfig.Http http = config.http();
     return server == null ? Future.succeededFuture() : server.shutdown(http.drain().toMillis(), TimeUnit.MILLISECONDS);
   }
 }

@@ -29,6 +29,8 @@ public final class ConfigLoader {
   public static final String CONF_DIR_ENV = "PULSO_CONF_DIR";
   /** Read by the {@code ./pulso} launcher, not by the server. */
   public static final String SKIP_BUILD_ENV = "PULSO_SKIP_BUILD";
+  /** The admin key (api.adminKey) by a shorter name, as an operator would look for it. */
+  public static final String ADMIN_KEY_ENV = "PULSO_ADMIN_KEY";
   static final String ENV_PREFIX = "PULSO_";
 
   private ConfigLoader() {}
@@ -46,8 +48,11 @@ public final class ConfigLoader {
     }
     JsonObject merged = defaults.copy();
     overlay(merged, readYaml(profileFile, false), "", profileFile);
-    Set<String> known = new HashSet<>(Set.of(PROFILE_ENV, CONF_DIR_ENV, SKIP_BUILD_ENV));
+    Set<String> known = new HashSet<>(Set.of(PROFILE_ENV, CONF_DIR_ENV, SKIP_BUILD_ENV, ADMIN_KEY_ENV));
     applyEnvironment(merged, "", env, known);
+    if (env.containsKey(ADMIN_KEY_ENV)) {
+      merged.getJsonObject("api").put("adminKey", env.get(ADMIN_KEY_ENV));
+    }
     for (String name : new TreeSet<>(env.keySet())) {
       if (name.startsWith(ENV_PREFIX) && !known.contains(name)) {
         throw new ConfigException(name + ": no configuration key has this variable (keys are in application.yaml;"

@@ -118,6 +118,15 @@ final class ConfigReader {
   }
 
   List<String> list(String key) {
+    List<String> items = optionalList(key);
+    if (items.isEmpty()) {
+      throw new ConfigException(key + ": needs at least one entry (" + ConfigLoader.envName(key) + " takes a comma-separated list)");
+    }
+    return items;
+  }
+
+  /** A list that may be empty. */
+  List<String> optionalList(String key) {
     Object value = raw(key);
     List<String> items = new ArrayList<>();
     if (value instanceof JsonArray array) {
@@ -128,9 +137,6 @@ final class ConfigReader {
       }
     }
     items.removeIf(String::isEmpty);
-    if (items.isEmpty()) {
-      throw new ConfigException(key + ": needs at least one entry (" + ConfigLoader.envName(key) + " takes a comma-separated list)");
-    }
     return List.copyOf(items);
   }
 

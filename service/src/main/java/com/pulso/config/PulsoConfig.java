@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The validated configuration of one Pulso member: the single place where every key is read and
@@ -15,6 +17,7 @@ import java.util.Set;
 public record PulsoConfig(
     String profile,
     Http http,
+    Api api,
     ZoneId businessZone,
     Cluster cluster,
     Database database,
@@ -27,6 +30,12 @@ public record PulsoConfig(
     Demo demo) {
 
   public record Http(String host, int port, Duration preStop, Duration drain) {}
+
+  /**
+   * Keys stored at start when missing, so that the API can be used at once: {@code adminKey} (may be
+   * empty) and {@code demoKeys}, provider id → key (local demo only).
+   */
+  public record Api(String adminKey, Map<Integer, String> demoKeys) {}
 
   /** {@code kubernetesServiceDns} empty: join the TCP-IP {@code members}; else discover through that DNS name. */
   public record Cluster(String name, String host, int port, List<String> members, String kubernetesServiceDns,
@@ -82,27 +91,45 @@ public record PulsoConfig(
   // Copies with one part changed: tests point a config at a fresh database, table or stream.
 
   public PulsoConfig withDatabase(Database changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, changed, source, capture, consume, aggregate, aws, devServices, demo);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, changed, source, capture, consume, aggregate, aws, devServices, demo);
   }
 
   public PulsoConfig withSource(Source changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, changed, capture, consume, aggregate, aws, devServices, demo);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, changed, capture, consume, aggregate, aws, devServices, demo);
   }
 
   public PulsoConfig withCapture(Capture changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, source, changed, consume, aggregate, aws, devServices, demo);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, changed, consume, aggregate, aws, devServices, demo);
   }
 
   public PulsoConfig withAws(Aws changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, consume, aggregate, changed, devServices, demo);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, changed, devServices, demo);
   }
 
   public PulsoConfig withDevServices(DevServices changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, consume, aggregate, aws, changed, demo);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, changed, demo);
   }
 
   public PulsoConfig withDemo(Demo changed) {
-    return new PulsoConfig(profile, http, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, changed);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, changed);
+  }
+
+  private static final int MIN_KEY_LENGTH = 16;
+
+  /** "providerId:key" entries. */
+  private static Map<Integer, String> demoKeys(List<String> entries) {
+    Map<Integer, String> keys = new TreeMap<>();
+    for (String entry : entries) {
+      int colon = entry.indexOf(':');
+      String id = colon < 0 ? "" : entry.substring(0, colon);
+      String key = colon < 0 ? "" : entry.substring(colon + 1);
+      if (!id.matches("[1-9][0-9]{0,8}") || key.length() < MIN_KEY_LENGTH) {
+        throw new ConfigException("api.demoKeys: '" + entry + "' is not providerId:key (a key of at least "
+            + MIN_KEY_LENGTH + " characters)");
+      }
+      keys.put(Integer.parseInt(id), key);
+    }
+    return Map.copyOf(keys);
   }
 
   static PulsoConfig from(String profile, JsonObject tree) {
@@ -110,6 +137,10 @@ public record PulsoConfig(
     Http http = new Http(r.nonBlank("http.host"), r.port("http.port"),
         Duration.ofSeconds(r.integer("http.preStopSeconds", 0, 300)),
         Duration.ofSeconds(r.integer("http.drainSeconds", 0, 300)));
+    Api api = new Api(r.string("api.adminKey"), demoKeys(r.optionalList("api.demoKeys")));
+    if (!api.adminKey().isEmpty() && api.adminKey().length() < MIN_KEY_LENGTH) {
+      throw new ConfigException("api.adminKey: at least " + MIN_KEY_LENGTH + " characters (or empty: none)");
+    }
     Cluster cluster = new Cluster(r.nonBlank("cluster.name"), r.nonBlank("cluster.host"), r.port("cluster.port"),
         r.list("cluster.members"), r.string("cluster.kubernetesServiceDns"),
         r.integer("cluster.heartbeatIntervalSeconds", 1, 60),
@@ -160,7 +191,7 @@ public record PulsoConfig(
     if (devServices.enabled() && "aws".equals(profile)) {
       throw new ConfigException("devServices.enabled: dev services never run in the aws profile");
     }
-    return new PulsoConfig(profile, http, r.zone("business.timeZone"), cluster, database, source, capture, consume,
+    return new PulsoConfig(profile, http, api, r.zone("business.timeZone"), cluster, database, source, capture, consume,
         aggregate, aws, devServices, demo);
   }
 }

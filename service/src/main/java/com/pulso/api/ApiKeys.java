@@ -1,0 +1,135 @@
+package com.pulso.api;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.vertx.core.Future;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * The API keys of {@code pulso.api_keys}: a key is 24 random bytes (base64url, prefixed
+ * {@code pulso_}), shown once when created and stored only as its SHA-256, with a short prefix to
+ * recognise it by. A provider key reads only its provider's routes; an admin key reads everything.
+ *
+ * <p>Verified keys are remembered for {@link #REMEMBERED} per member: a revoked key stops working
+ * on this member at once and on the others within that bound.
+ */
+public final class ApiKeys {
+
+  /** The request header carrying the key. */
+  public static final String HEADER = "X-API-Key";
+  static final Duration REMEMBERED = Duration.ofSeconds(10);
+  private static final String FOREIGN_KEY_VIOLATION = "23503";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Who a key speaks for: a provider, or (no provider) an admin. */
+  public record Principal(long keyId, Integer providerId) {
+    public boolean admin() {
+      return providerId == null;
+    }
+
+    public boolean mayRead(int provider) {
+      return admin() || providerId == provider;
+    }
+  }
+
+  /** A key just made: {@code key} is the plaintext, never stored and never shown again. */
+  public record Created(long id, Integer providerId, String key, String prefix, OffsetDateTime createdAt) {}
+
+  /** The provider of a key to create is not in {@code pulso.providers}. */
+  public static final class UnknownProviderException extends RuntimeException {
+    UnknownProviderException(int providerId) {
+      super("provider " + providerId + " does not exist", null, false, false);
+    }
+  }
+
+  private final Pool pool;
+  private final Cache<String, Principal> verified = Caffeine.newBuilder()
+      .expireAfterWrite(REMEMBERED).maximumSize(10_000).build();
+
+  public ApiKeys(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** A new key for {@code providerId} (null: an admin key). */
+  public Future<Created> create(Integer providerId) {
+    byte[] secret = new byte[24];
+    RANDOM.nextBytes(secret);
+    String key = "pulso_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    return pool.preparedQuery("INSERT INTO pulso.api_keys (provider_id, role, key_hash, key_prefix) VALUES ($1, $2, $3, $4)"
+            + " RETURNING id, created_at")
+        .execute(Tuple.of(providerId, providerId == null ? "admin" : "provider", hash(key), prefix(key)))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          return new Created(row.getLong(0), providerId, key, prefix(key), row.getOffsetDateTime(1));
+        })
+        .recover(error -> error instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())
+            ? Future.failedFuture(new UnknownProviderException(providerId))
+            : Future.failedFuture(error));
+  }
+
+  /**
+   * Stores a key given in the configuration (the admin key, local demo keys) unless it is there:
+   * a configured plaintext then works like a created one. A key revoked stays revoked.
+   */
+  public Future<Void> ensure(String key, Integer providerId) {
+    return pool.preparedQuery("INSERT INTO pulso.api_keys (provider_id, role, key_hash, key_prefix) VALUES ($1, $2, $3, $4)"
+            + " ON CONFLICT (key_hash) DO NOTHING")
+        .execute(Tuple.of(providerId, providerId == null ? "admin" : "provider", hash(key), prefix(key)))
+        .mapEmpty();
+  }
+
+  /** Who {@code presented} speaks for; empty for an unknown or revoked key. */
+  public Future<Optional<Principal>> verify(String presented) {
+    String hash = hash(presented);
+    Principal known = verified.getIfPresent(hash);
+    if (known != null) {
+      return Future.succeededFuture(Optional.of(known));
+    }
+    return pool.preparedQuery("SELECT id, provider_id FROM pulso.api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+        .execute(Tuple.of(hash))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return Optional.empty();
+          }
+          Row row = rows.iterator().next();
+          Principal principal = new Principal(row.getLong(0), row.getInteger(1));
+          verified.put(hash, principal);
+          return Optional.of(principal);
+        });
+  }
+
+  /** Revokes key {@code id}; false when there is no such key, or it was revoked before. */
+  public Future<Boolean> revoke(long id) {
+    return pool.preparedQuery("UPDATE pulso.api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
+        .execute(Tuple.of(id))
+        .map(rows -> {
+          verified.asMap().values().removeIf(principal -> principal.keyId() == id);
+          return rows.rowCount() == 1;
+        });
+  }
+
+  static String hash(String key) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  private static String prefix(String key) {
+    return key.substring(0, Math.min(12, key.length()));
+  }
+}

@@ -1,0 +1,71 @@
+package com.pulso.api;
+
+import io.vertx.ext.web.RoutingContext;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.Set;
+
+/** Reading and checking request parameters: a bad one is a 400 that names it. */
+final class Parameters {
+
+  private static final int MAX_ID_DIGITS = 18;
+
+  private Parameters() {}
+
+  /** Refuses any query parameter not in {@code allowed}, and any given twice. */
+  static void only(RoutingContext ctx, Set<String> allowed) {
+    for (String name : ctx.queryParams().names()) {
+      if (!allowed.contains(name)) {
+        throw Problem.badRequest("unknown query parameter '" + shorten(name) + "' (allowed: " + allowed.stream().sorted()
+            .toList() + ")");
+      }
+      if (ctx.queryParams().getAll(name).size() > 1) {
+        throw Problem.badRequest("query parameter '" + name + "' given more than once");
+      }
+    }
+  }
+
+  /** A positive id in the path. */
+  static int pathId(RoutingContext ctx, String name) {
+    return (int) id(ctx.pathParam(name), name, Integer.MAX_VALUE);
+  }
+
+  /** A positive id, at most {@code max}. */
+  static long id(String text, String name, long max) {
+    if (text == null || !text.matches("[0-9]{1," + MAX_ID_DIGITS + "}")) {
+      throw Problem.badRequest(name + " must be a positive whole number, not '" + shorten(String.valueOf(text)) + "'");
+    }
+    long value = Long.parseLong(text);
+    if (value < 1 || value > max) {
+      throw Problem.badRequest(name + " must be between 1 and " + max + ", not " + value);
+    }
+    return value;
+  }
+
+  /** A date {@code YYYY-MM-DD}, required. */
+  static LocalDate date(RoutingContext ctx, String name) {
+    String text = ctx.queryParams().get(name);
+    if (text == null) {
+      throw Problem.badRequest("query parameter '" + name + "' (a date, YYYY-MM-DD) is required");
+    }
+    try {
+      if (!text.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}")) {
+        throw new DateTimeParseException("not YYYY-MM-DD", text, 0);
+      }
+      return LocalDate.parse(text);
+    } catch (DateTimeParseException e) {
+      throw Problem.badRequest(name + " must be a date YYYY-MM-DD, not '" + shorten(text) + "'");
+    }
+  }
+
+  /** An optional whole number from 1 to {@code max}; {@code fallback} when absent. */
+  static int limit(RoutingContext ctx, String name, int fallback, int max) {
+    String text = ctx.queryParams().get(name);
+    return text == null ? fallback : (int) id(text, name, max);
+  }
+
+  /** Echoed values are cut short: an answer never carries a huge or hostile input back whole. */
+  private static String shorten(String text) {
+    return text.length() <= 40 ? text : text.substring(0, 40) + "…";
+  }
+}

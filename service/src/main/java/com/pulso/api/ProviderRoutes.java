@@ -1,0 +1,29 @@
+package com.pulso.api;
+
+import com.pulso.aggregate.MetricKeys;
+import com.pulso.aggregate.MetricsReader;
+import com.pulso.aws.AwsClients;
+import com.pulso.config.PulsoConfig;
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+/** The routes under {@code /v1/providers/{providerId}}: a provider's own figures. */
+final class ProviderRoutes {
+
+  private ProviderRoutes() {}
+
+  static void mount(Router router, PulsoConfig config, Pool pool, AwsClients aws) {
+    MetricsReader reader = new MetricsReader(aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
+    router.route("/v1/providers/:providerId/*").handler(Authentication.providerOfPath());
+    router.get("/v1/providers/:providerId/daily-sales").handler(new DailySalesRoute(pool, reader, config.source()));
+  }
+
+  /** Fails with a 404 problem when {@code providerId} is not in {@code pulso.providers}. */
+  static Future<Void> requireProvider(Pool pool, int providerId) {
+    return pool.preparedQuery("SELECT 1 FROM pulso.providers WHERE id = $1").execute(Tuple.of(providerId))
+        .compose(rows -> rows.size() == 1 ? Future.<Void>succeededFuture()
+            : Future.failedFuture(Problem.notFound("provider " + providerId + " does not exist")));
+  }
+}

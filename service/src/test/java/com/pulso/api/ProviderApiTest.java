@@ -1,0 +1,238 @@
+package com.pulso.api;
+
+import static com.pulso.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.pulso.aggregate.BaselineFigure;
+import com.pulso.aggregate.BaselineWriter;
+import com.pulso.aggregate.MetricItem.ClientDay;
+import com.pulso.aggregate.MetricKeys;
+import com.pulso.aws.AwsClients;
+import com.pulso.aws.AwsResources;
+import com.pulso.config.ConfigLoader;
+import com.pulso.config.PulsoConfig;
+import com.pulso.db.FreshDatabase;
+import com.pulso.db.Migrations;
+import com.pulso.db.Postgres;
+import com.pulso.observability.Readiness;
+import com.pulso.testing.SalesWorkload;
+import com.pulso.testing.TestServices;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.math.BigDecimal;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The provider API on a real server (HTTP, embedded PostgreSQL, the DynamoDB emulator): keys,
+ * isolation between providers, daily sales with the clients' names, and bad input answered as
+ * problems naming what is wrong.
+ */
+class ProviderApiTest {
+
+  private static final String ADMIN = "test-admin-key-0123456789";
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private static Vertx vertx;
+  private static AwsClients aws;
+  private static Pool pool;
+  private static PulsoConfig config;
+  private static String base;
+  private static String providerOneKey;
+  private static final LocalDate DAY = LocalDate.of(2026, 11, 28);
+
+  @BeforeAll
+  static void serverWithFigures() throws Exception {
+    TestServices.config();
+    Map<String, String> env = new java.util.HashMap<>(TestServices.env());
+    env.put(ConfigLoader.envName("aws.dynamodb.table"), "api-" + UUID.randomUUID());
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    env.put(ConfigLoader.envName("http.port"), String.valueOf(port));
+    env.put(ConfigLoader.envName("http.host"), "127.0.0.1");
+    env.put(ConfigLoader.ADMIN_KEY_ENV, ADMIN);
+    config = FreshDatabase.create(ConfigLoader.load(TestServices.home().resolve("conf"), env), true);
+    Migrations.migrate(config);
+    SalesWorkload.createProviders(config);
+    try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement()) {
+      st.execute("INSERT INTO clientes (id, nombre, apellido) SELECT g, 'Nombre' || g, 'Apellido' || g"
+          + " FROM generate_series(1, 10) g");
+    }
+    vertx = Vertx.vertx();
+    aws = new AwsClients(vertx, config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    await(new AwsResources(vertx, aws, config).createTableIfMissing());
+    MetricKeys keys = new MetricKeys(config.businessZone());
+    BaselineWriter writer = new BaselineWriter(vertx, aws, config.aws().dynamoDbTable(), keys,
+        config.aggregate().minuteRetention(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    List<BaselineFigure> figures = new ArrayList<>();
+    for (long client = 1; client <= 5; client++) {
+      figures.add(new BaselineFigure(new ClientDay(1, DAY, client), client, new BigDecimal(client + "00.05")));
+    }
+    figures.add(new BaselineFigure(new ClientDay(2, DAY, 7), 3, new BigDecimal("999.99")));
+    await(writer.write(figures));
+
+    pool = Postgres.pool(vertx, config.database());
+    ApiKeys apiKeys = new ApiKeys(pool);
+    await(apiKeys.ensure(ADMIN, null));
+    await(vertx.deployVerticle(new ApiVerticle(config, pool, aws, apiKeys, new Readiness(),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))));
+    base = "http://127.0.0.1:" + port;
+
+    HttpResponse<String> created = send("POST", "/v1/admin/providers/1/api-keys", ADMIN);
+    assertThat(created.statusCode()).isEqualTo(201);
+    providerOneKey = new JsonObject(created.body()).getString("key");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    aws.close();
+    await(vertx.close());
+  }
+
+  @Test
+  void aProviderReadsItsDailySalesPerClientWithNamesAndExactAmounts() throws Exception {
+    HttpResponse<String> response = get("/v1/providers/1/daily-sales?date=" + DAY, providerOneKey);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonObject body = new JsonObject(response.body());
+    assertThat(body.getInteger("providerId")).isEqualTo(1);
+    assertThat(body.getString("date")).isEqualTo("2026-11-28");
+    assertThat(body.getString("source")).isEqualTo("realtime");
+    assertThat(body.getString("asOf")).isNotBlank();
+    JsonArray clients = body.getJsonArray("clients");
+    assertThat(clients).hasSize(5);
+    JsonObject third = clients.getJsonObject(2);
+    assertThat(third.getLong("clientId")).isEqualTo(3);
+    assertThat(third.getString("firstName")).isEqualTo("Nombre3");
+    assertThat(third.getString("lastName")).isEqualTo("Apellido3");
+    assertThat(third.getLong("transactions")).isEqualTo(3);
+    assertThat(third.getString("totalAmount")).isEqualTo("300.05");
+    assertThat(body.getValue("nextCursor")).isNull();
+  }
+
+  @Test
+  void pagesFollowTheCursorAndOneClientCanBeAskedFor() throws Exception {
+    JsonObject first = new JsonObject(get("/v1/providers/1/daily-sales?date=" + DAY + "&limit=2", providerOneKey).body());
+    assertThat(first.getJsonArray("clients")).extracting(c -> ((JsonObject) c).getLong("clientId")).containsExactly(1L, 2L);
+    String cursor = first.getString("nextCursor");
+    JsonObject second = new JsonObject(get("/v1/providers/1/daily-sales?date=" + DAY + "&limit=2&cursor=" + cursor,
+        providerOneKey).body());
+    assertThat(second.getJsonArray("clients")).extracting(c -> ((JsonObject) c).getLong("clientId")).containsExactly(3L, 4L);
+    JsonObject one = new JsonObject(get("/v1/providers/1/daily-sales?date=" + DAY + "&clientId=5", providerOneKey).body());
+    assertThat(one.getJsonArray("clients")).extracting(c -> ((JsonObject) c).getString("totalAmount")).containsExactly("500.05");
+  }
+
+  @Test
+  void anotherProvidersRoutesAreForbiddenAndSayNothingOfItsData() throws Exception {
+    HttpResponse<String> response = get("/v1/providers/2/daily-sales?date=" + DAY, providerOneKey);
+
+    assertProblem(response, 403, "reads provider 1 only");
+    assertThat(response.body()).doesNotContain("999.99").doesNotContain("clients");
+    // An admin reads every provider.
+    assertThat(new JsonObject(get("/v1/providers/2/daily-sales?date=" + DAY, ADMIN).body()).getJsonArray("clients"))
+        .hasSize(1);
+    // A provider key is not an admin key.
+    assertProblem(send("POST", "/v1/admin/providers/1/api-keys", providerOneKey), 403, "admin");
+  }
+
+  @Test
+  void requestsWithoutAKnownKeyAreUnauthorized() throws Exception {
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY, null), 401, "X-API-Key");
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY, "pulso_not-a-key"), 401, "unknown");
+  }
+
+  @Test
+  void badInputIsABadRequestNamingWhatIsWrongAndTheServerKeepsServing() throws Exception {
+    assertProblem(get("/v1/providers/1/daily-sales", providerOneKey), 400, "'date'");
+    assertProblem(get("/v1/providers/1/daily-sales?date=2026-13-01", providerOneKey), 400, "date must be");
+    assertProblem(get("/v1/providers/1/daily-sales?date=29-11-2026", providerOneKey), 400, "date must be");
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + encode("2026-11-28' OR '1'='1"), providerOneKey), 400,
+        "date must be");
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY + "&limit=0", providerOneKey), 400, "limit");
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY + "&limit=-5", providerOneKey), 400, "limit");
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY + "&limit=1001", providerOneKey), 400, "limit");
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY + "&limit=99999999999999999999", providerOneKey), 400,
+        "limit");
+    assertProblem(get("/v1/providers/abc/daily-sales?date=" + DAY, providerOneKey), 400, "providerId");
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY + "&clientId=" + encode("{\"$ne\":1}"), providerOneKey),
+        400, "clientId");
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY + "&colour=red", providerOneKey), 400,
+        "unknown query parameter 'colour'");
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY + "&date=" + DAY, providerOneKey), 400, "more than once");
+
+    assertThat(get("/v1/providers/1/daily-sales?date=" + DAY, providerOneKey).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void unknownProvidersAndRoutesAreNotFound() throws Exception {
+    assertProblem(get("/v1/providers/42/daily-sales?date=" + DAY, ADMIN), 404, "provider 42");
+    assertProblem(send("POST", "/v1/admin/providers/42/api-keys", ADMIN), 404, "provider 42");
+    assertProblem(get("/v1/providers/1/nothing-here", providerOneKey), 404, "no such resource");
+  }
+
+  @Test
+  void aRevokedKeyStopsWorkingAtOnce() throws Exception {
+    JsonObject created = new JsonObject(send("POST", "/v1/admin/providers/3/api-keys", ADMIN).body());
+    String key = created.getString("key");
+    assertThat(key).startsWith("pulso_").startsWith(created.getString("prefix"));
+    assertThat(get("/v1/providers/3/daily-sales?date=" + DAY, key).statusCode()).isEqualTo(200);
+
+    assertThat(send("DELETE", "/v1/admin/api-keys/" + created.getLong("id"), ADMIN).statusCode()).isEqualTo(204);
+
+    assertProblem(get("/v1/providers/3/daily-sales?date=" + DAY, key), 401, "revoked");
+    assertProblem(send("DELETE", "/v1/admin/api-keys/" + created.getLong("id"), ADMIN), 404, "revoked already");
+    try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement();
+         var rs = st.executeQuery("SELECT count(*) FROM pulso.api_keys WHERE key_hash = '" + ApiKeys.hash(key)
+             + "' AND key_prefix = '" + created.getString("prefix") + "'")) {
+      rs.next();
+      assertThat(rs.getInt(1)).as("stored hashed, with its prefix").isEqualTo(1);
+    }
+  }
+
+  private static void assertProblem(HttpResponse<String> response, int status, String detail) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(response.headers().firstValue("content-type")).contains(Problem.CONTENT_TYPE);
+    JsonObject problem = new JsonObject(response.body());
+    assertThat(problem.getInteger("status")).isEqualTo(status);
+    assertThat(problem.getString("title")).isNotBlank();
+    assertThat(problem.getString("detail")).contains(detail);
+  }
+
+  private static HttpResponse<String> get(String path, String key) throws Exception {
+    return send("GET", path, key);
+  }
+
+  private static HttpResponse<String> send(String method, String path, String key) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+        .method(method, HttpRequest.BodyPublishers.noBody());
+    if (key != null) {
+      request.header(ApiKeys.HEADER, key);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}
