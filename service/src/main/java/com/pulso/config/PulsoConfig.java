@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,7 +34,7 @@ public record PulsoConfig(
 
   /**
    * Keys stored at start when missing, so that the API can be used at once: {@code adminKey} (may be
-   * empty) and {@code demoKeys}, provider id → key (local demo only).
+   * empty) and {@code demoKeys}, provider id → key by id (local demo only).
    */
   public record Api(String adminKey, Map<Integer, String> demoKeys) {}
 
@@ -129,7 +130,7 @@ public record PulsoConfig(
       }
       keys.put(Integer.parseInt(id), key);
     }
-    return Map.copyOf(keys);
+    return Collections.unmodifiableMap(keys);
   }
 
   static PulsoConfig from(String profile, JsonObject tree) {
