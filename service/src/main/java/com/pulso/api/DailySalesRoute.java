@@ -2,53 +2,56 @@ package com.pulso.api;
 
 import com.pulso.aggregate.DailyClientTotal;
 import com.pulso.aggregate.MetricsReader;
-import com.pulso.config.PulsoConfig;
-import com.pulso.db.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code GET /v1/providers/{providerId}/daily-sales?date=}: one business day of a provider, per
- * client — transactions and total amount (a string with two decimals) — with the client's name,
- * by client id, a page at a time ({@code limit} ≤ 1,000, default 100; {@code cursor} is the
- * {@code nextCursor} of the page before). Optional {@code clientId}: that client only.
- * Figures come from the real-time items ({@code source: "realtime"}) until the batch's reports
- * serve closed days.
+ * {@code GET /v1/providers/{providerId}/daily-sales}. With {@code date}: that business day per
+ * client — transactions and total amount (a string with two decimals) — with the client's name, by
+ * client id, a page at a time ({@code limit} ≤ 1,000, default 100; {@code cursor} is the
+ * {@code nextCursor} of the page before); optional {@code clientId}: that client only. With
+ * {@code from} and {@code to} (≤ 92 days): per day, the provider's transactions, total amount and
+ * number of clients. Figures come from the real-time items ({@code source: "realtime"}) until the
+ * batch's reports serve closed days.
  */
 final class DailySalesRoute implements Handler<RoutingContext> {
 
-  private static final Set<String> PARAMETERS = Set.of("date", "clientId", "limit", "cursor");
+  static final int MAX_RANGE_DAYS = 92;
+  private static final Set<String> PARAMETERS = Set.of("date", "clientId", "limit", "cursor", "from", "to");
   private static final int DEFAULT_LIMIT = 100;
   private static final int MAX_LIMIT = 1_000;
 
   private final Pool pool;
   private final MetricsReader reader;
-  private final String clientNames;
+  private final ClientNames names;
 
-  DailySalesRoute(Pool pool, MetricsReader reader, PulsoConfig.Source source) {
+  DailySalesRoute(Pool pool, MetricsReader reader, ClientNames names) {
     this.pool = pool;
     this.reader = reader;
-    this.clientNames = "SELECT " + Postgres.quoteIdentifier(source.clientIdColumn()) + ", "
-        + Postgres.quoteIdentifier(source.clientFirstNameColumn()) + ", "
-        + Postgres.quoteIdentifier(source.clientLastNameColumn()) + " FROM " + Postgres.quoteIdentifier(source.clientsTable())
-        + " WHERE " + Postgres.quoteIdentifier(source.clientIdColumn()) + " = ANY($1)";
+    this.names = names;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
     Parameters.only(ctx, PARAMETERS);
+    boolean range = ctx.queryParams().contains("from") || ctx.queryParams().contains("to");
+    if (range && ctx.queryParams().contains("date")) {
+      throw Problem.badRequest("give either date, or from and to, not both");
+    }
+    (range ? days(ctx) : day(ctx)).onSuccess(ctx::json).onFailure(ctx::fail);
+  }
+
+  private Future<JsonObject> day(RoutingContext ctx) {
     int providerId = Parameters.pathId(ctx, "providerId");
     LocalDate date = Parameters.date(ctx, "date");
     int limit = Parameters.limit(ctx, "limit", DEFAULT_LIMIT, MAX_LIMIT);
@@ -57,8 +60,7 @@ final class DailySalesRoute implements Handler<RoutingContext> {
     String cursorText = ctx.queryParams().get("cursor");
     long after = cursorText == null ? 0 : Parameters.id(cursorText, "cursor", Long.MAX_VALUE);
     Instant asOf = Instant.now();
-
-    ProviderRoutes.requireProvider(pool, providerId)
+    return ProviderRoutes.requireProvider(pool, providerId)
         .compose(known -> reader.clientDay(providerId, date))
         .compose(totals -> {
           List<DailyClientTotal> matching = totals.stream()
@@ -67,14 +69,11 @@ final class DailySalesRoute implements Handler<RoutingContext> {
               .toList();
           List<DailyClientTotal> page = matching.subList(0, Math.min(limit, matching.size()));
           String nextCursor = matching.size() > page.size() ? Long.toString(page.get(page.size() - 1).clientId()) : null;
-          return names(page).map(names -> {
+          return names.of(page.stream().map(DailyClientTotal::clientId).toList()).map(known -> {
             JsonArray clients = new JsonArray();
             for (DailyClientTotal total : page) {
-              String[] name = names.getOrDefault(total.clientId(), new String[2]);
-              clients.add(new JsonObject()
-                  .put("clientId", total.clientId())
-                  .put("firstName", name[0])
-                  .put("lastName", name[1])
+              clients.add(known.getOrDefault(total.clientId(), ClientNames.Name.UNKNOWN)
+                  .into(new JsonObject().put("clientId", total.clientId()))
                   .put("transactions", total.transactions())
                   .put("totalAmount", total.amount().toPlainString()));
             }
@@ -86,22 +85,39 @@ final class DailySalesRoute implements Handler<RoutingContext> {
                 .put("clients", clients)
                 .put("nextCursor", nextCursor);
           });
-        })
-        .onSuccess(body -> ctx.json(body))
-        .onFailure(ctx::fail);
+        });
   }
 
-  private Future<Map<Long, String[]>> names(List<DailyClientTotal> page) {
-    if (page.isEmpty()) {
-      return Future.succeededFuture(Map.of());
-    }
-    Long[] ids = page.stream().map(DailyClientTotal::clientId).toArray(Long[]::new);
-    return pool.preparedQuery(clientNames).execute(Tuple.tuple().addArrayOfLong(ids)).map(rows -> {
-      Map<Long, String[]> names = new HashMap<>();
-      for (Row row : rows) {
-        names.put(row.getLong(0), new String[] {row.getString(1), row.getString(2)});
+  private Future<JsonObject> days(RoutingContext ctx) {
+    for (String single : List.of("clientId", "limit", "cursor")) {
+      if (ctx.queryParams().contains(single)) {
+        throw Problem.badRequest(single + " goes with date, not with from and to");
       }
-      return names;
+    }
+    int providerId = Parameters.pathId(ctx, "providerId");
+    Parameters.Range range = Parameters.range(ctx, MAX_RANGE_DAYS);
+    List<LocalDate> dates = range.days();
+    return ProviderRoutes.requireProvider(pool, providerId).compose(known -> {
+      List<Future<List<DailyClientTotal>>> reads = new ArrayList<>();
+      dates.forEach(day -> reads.add(reader.clientDay(providerId, day)));
+      return Future.all(reads).map(all -> {
+        JsonArray days = new JsonArray();
+        for (int i = 0; i < reads.size(); i++) {
+          List<DailyClientTotal> clients = reads.get(i).result();
+          BigDecimal amount = clients.stream().map(DailyClientTotal::amount).reduce(new BigDecimal("0.00"), BigDecimal::add);
+          days.add(new JsonObject()
+              .put("date", dates.get(i).toString())
+              .put("source", "realtime")
+              .put("transactions", clients.stream().mapToLong(DailyClientTotal::transactions).sum())
+              .put("totalAmount", amount.toPlainString())
+              .put("clients", clients.size()));
+        }
+        return new JsonObject()
+            .put("providerId", providerId)
+            .put("from", range.from().toString())
+            .put("to", range.to().toString())
+            .put("days", days);
+      });
     });
   }
 }

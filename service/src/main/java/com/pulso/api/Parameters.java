@@ -3,6 +3,8 @@ package com.pulso.api;
 import io.vertx.ext.web.RoutingContext;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Set;
 
 /** Reading and checking request parameters: a bad one is a 400 that names it. */
@@ -56,6 +58,27 @@ final class Parameters {
     } catch (DateTimeParseException e) {
       throw Problem.badRequest(name + " must be a date YYYY-MM-DD, not '" + shorten(text) + "'");
     }
+  }
+
+  /** A range of business days, both ends included. */
+  record Range(LocalDate from, LocalDate to) {
+    List<LocalDate> days() {
+      return from.datesUntil(to.plusDays(1)).toList();
+    }
+  }
+
+  /** {@code from} and {@code to}, both required, {@code from} not after {@code to}, at most {@code maxDays} days. */
+  static Range range(RoutingContext ctx, int maxDays) {
+    LocalDate from = date(ctx, "from");
+    LocalDate to = date(ctx, "to");
+    if (from.isAfter(to)) {
+      throw Problem.badRequest("from (" + from + ") is after to (" + to + ")");
+    }
+    long days = ChronoUnit.DAYS.between(from, to) + 1;
+    if (days > maxDays) {
+      throw Problem.badRequest("from " + from + " to " + to + " spans " + days + " days; at most " + maxDays);
+    }
+    return new Range(from, to);
   }
 
   /** An optional whole number from 1 to {@code max}; {@code fallback} when absent. */

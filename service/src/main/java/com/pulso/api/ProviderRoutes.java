@@ -16,8 +16,12 @@ final class ProviderRoutes {
 
   static void mount(Router router, PulsoConfig config, Pool pool, AwsClients aws) {
     MetricsReader reader = new MetricsReader(aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
+    ClientNames names = new ClientNames(pool, config.source());
     router.route("/v1/providers/:providerId/*").handler(Authentication.providerOfPath());
-    router.get("/v1/providers/:providerId/daily-sales").handler(new DailySalesRoute(pool, reader, config.source()));
+    router.get("/v1/providers/:providerId/daily-sales").handler(new DailySalesRoute(pool, reader, names));
+    router.get("/v1/providers/:providerId/clients/:clientId/daily-sales")
+        .handler(new ClientDailySalesRoute(pool, reader, names));
+    router.get("/v1/providers/:providerId/top-clients").handler(new TopClientsRoute(pool, reader, names));
   }
 
   /** Fails with a 404 problem when {@code providerId} is not in {@code pulso.providers}. */

@@ -90,6 +90,8 @@ class ProviderApiTest {
       figures.add(new BaselineFigure(new ClientDay(1, DAY, client), client, new BigDecimal(client + "00.05")));
     }
     figures.add(new BaselineFigure(new ClientDay(2, DAY, 7), 3, new BigDecimal("999.99")));
+    figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 1), 2, new BigDecimal("10.00")));
+    figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 6), 1, new BigDecimal("999.00")));
     await(writer.write(figures));
 
     pool = Postgres.pool(vertx, config.database());
@@ -144,7 +146,60 @@ class ProviderApiTest {
   }
 
   @Test
+  void aRangeGivesEachDaysTotalsAndClients() throws Exception {
+    JsonObject body = new JsonObject(get("/v1/providers/1/daily-sales?from=" + DAY.minusDays(2) + "&to=" + DAY,
+        providerOneKey).body());
+
+    assertThat(body.getString("from")).isEqualTo("2026-11-26");
+    assertThat(body.getString("to")).isEqualTo("2026-11-28");
+    assertThat(body.getJsonArray("days").getList()).containsExactly(
+        Map.of("date", "2026-11-26", "source", "realtime", "transactions", 0, "totalAmount", "0.00", "clients", 0),
+        Map.of("date", "2026-11-27", "source", "realtime", "transactions", 3, "totalAmount", "1009.00", "clients", 2),
+        Map.of("date", "2026-11-28", "source", "realtime", "transactions", 15, "totalAmount", "1500.25", "clients", 5));
+  }
+
+  @Test
+  void oneClientsDaysAndTheTopClientsOfARange() throws Exception {
+    JsonObject client = new JsonObject(get("/v1/providers/1/clients/1/daily-sales?from=" + DAY.minusDays(1) + "&to="
+        + DAY, providerOneKey).body());
+    assertThat(client.getString("firstName")).isEqualTo("Nombre1");
+    assertThat(client.getJsonArray("days").getList()).containsExactly(
+        Map.of("date", "2026-11-27", "source", "realtime", "transactions", 2, "totalAmount", "10.00"),
+        Map.of("date", "2026-11-28", "source", "realtime", "transactions", 1, "totalAmount", "100.05"));
+
+    JsonObject top = new JsonObject(get("/v1/providers/1/top-clients?from=" + DAY.minusDays(1) + "&to=" + DAY
+        + "&limit=3", providerOneKey).body());
+    assertThat(top.getJsonArray("clients")).extracting(c -> ((JsonObject) c).getLong("clientId")
+        + " " + ((JsonObject) c).getString("totalAmount")).containsExactly("6 999.00", "5 500.05", "4 400.05");
+    assertThat(top.getJsonArray("clients").getJsonObject(0).getString("lastName")).isEqualTo("Apellido6");
+
+    assertProblem(get("/v1/providers/1/clients/999/daily-sales?from=" + DAY + "&to=" + DAY, providerOneKey), 404,
+        "client 999");
+  }
+
+  @Test
+  void rangesAreCheckedBeforeAnythingIsRead() throws Exception {
+    String daily = "/v1/providers/1/daily-sales?";
+    assertProblem(get(daily + "from=" + DAY + "&to=" + DAY.minusDays(1), providerOneKey), 400, "is after to");
+    assertProblem(get(daily + "from=" + DAY.minusDays(92) + "&to=" + DAY, providerOneKey), 400, "at most 92");
+    assertProblem(get(daily + "from=" + DAY, providerOneKey), 400, "'to'");
+    assertProblem(get(daily + "date=" + DAY + "&from=" + DAY + "&to=" + DAY, providerOneKey), 400, "either date");
+    assertProblem(get(daily + "from=" + DAY + "&to=" + DAY + "&limit=5", providerOneKey), 400, "limit goes with date");
+    assertProblem(get("/v1/providers/1/top-clients?from=" + DAY + "&to=" + DAY + "&limit=101", providerOneKey), 400,
+        "limit");
+    assertProblem(get("/v1/providers/1/clients/x1/daily-sales?from=" + DAY + "&to=" + DAY, providerOneKey), 400,
+        "clientId");
+  }
+
+  @Test
   void anotherProvidersRoutesAreForbiddenAndSayNothingOfItsData() throws Exception {
+    for (String route : List.of("/v1/providers/2/daily-sales?from=" + DAY + "&to=" + DAY,
+        "/v1/providers/2/clients/7/daily-sales?from=" + DAY + "&to=" + DAY,
+        "/v1/providers/2/top-clients?from=" + DAY + "&to=" + DAY)) {
+      HttpResponse<String> forbidden = get(route, providerOneKey);
+      assertProblem(forbidden, 403, "reads provider 1 only");
+      assertThat(forbidden.body()).doesNotContain("999.99");
+    }
     HttpResponse<String> response = get("/v1/providers/2/daily-sales?date=" + DAY, providerOneKey);
 
     assertProblem(response, 403, "reads provider 1 only");
