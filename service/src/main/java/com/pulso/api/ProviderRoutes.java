@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
 
 /** The routes under {@code /v1/providers/{providerId}}: a provider's own figures. */
 final class ProviderRoutes {
@@ -22,6 +23,8 @@ final class ProviderRoutes {
     router.get("/v1/providers/:providerId/clients/:clientId/daily-sales")
         .handler(new ClientDailySalesRoute(pool, reader, names));
     router.get("/v1/providers/:providerId/top-clients").handler(new TopClientsRoute(pool, reader, names));
+    router.get("/v1/providers/:providerId/realtime")
+        .handler(new RealtimeRoute(pool, reader, config.businessZone(), Clock.systemUTC()));
   }
 
   /** Fails with a 404 problem when {@code providerId} is not in {@code pulso.providers}. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.pulso.aggregate.BaselineFigure;
 import com.pulso.aggregate.BaselineWriter;
 import com.pulso.aggregate.MetricItem.ClientDay;
+import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
@@ -34,6 +35,8 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +62,8 @@ class ProviderApiTest {
   private static String base;
   private static String providerOneKey;
   private static final LocalDate DAY = LocalDate.of(2026, 11, 28);
+  private static LocalDate today;
+  private static LocalDateTime recentMinute;
 
   @BeforeAll
   static void serverWithFigures() throws Exception {
@@ -92,6 +97,12 @@ class ProviderApiTest {
     figures.add(new BaselineFigure(new ClientDay(2, DAY, 7), 3, new BigDecimal("999.99")));
     figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 1), 2, new BigDecimal("10.00")));
     figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 6), 1, new BigDecimal("999.00")));
+    // Today's total and two minutes of the last hour, as the bootstrap or the stream would leave them.
+    today = LocalDate.now(config.businessZone());
+    recentMinute = LocalDateTime.now(config.businessZone()).truncatedTo(ChronoUnit.MINUTES).minusMinutes(5);
+    figures.add(new BaselineFigure(keys.bootstrapDayTotal(1, today), 7, new BigDecimal("321.50")));
+    figures.add(new BaselineFigure(new ProductMinute(1, recentMinute, "LAC-001"), 2, new BigDecimal("20.50")));
+    figures.add(new BaselineFigure(new ProductMinute(1, recentMinute.minusHours(3), "LAC-001"), 9, new BigDecimal("9.00")));
     await(writer.write(figures));
 
     pool = Postgres.pool(vertx, config.database());
@@ -175,6 +186,31 @@ class ProviderApiTest {
 
     assertProblem(get("/v1/providers/1/clients/999/daily-sales?from=" + DAY + "&to=" + DAY, providerOneKey), 404,
         "client 999");
+  }
+
+  @Test
+  void realtimeGivesTodaysTotalAndTheLastHourPerMinuteForEveryProduct() throws Exception {
+    JsonObject body = new JsonObject(get("/v1/providers/1/realtime", providerOneKey).body());
+
+    assertThat(body.getString("date")).isEqualTo(today.toString());
+    assertThat(body.getJsonObject("today").getMap()).isEqualTo(Map.of("transactions", 7, "totalAmount", "321.50"));
+    JsonArray products = body.getJsonArray("products");
+    assertThat(products).extracting(p -> ((JsonObject) p).getString("productCode")).containsExactly("LAC-001", "LAC-002");
+    for (Object product : products) {
+      JsonArray minutes = ((JsonObject) product).getJsonArray("minutes");
+      assertThat(minutes).hasSize(RealtimeRoute.MINUTES);
+      assertThat(LocalDateTime.parse(minutes.getJsonObject(59).getString("minute"))).isAfter(recentMinute);
+    }
+    Map<String, Object> sold = new java.util.HashMap<>();
+    products.getJsonObject(0).getJsonArray("minutes").forEach(point -> {
+      JsonObject minute = (JsonObject) point;
+      if (minute.getLong("transactions") != 0) {
+        sold.put(minute.getString("minute"), minute.getLong("transactions") + " " + minute.getString("totalAmount"));
+      }
+    });
+    assertThat(sold).as("only the recent minute; three hours ago is out of the window")
+        .isEqualTo(Map.of(recentMinute.toString(), "2 20.50"));
+    assertProblem(get("/v1/providers/2/realtime", providerOneKey), 403, "provider 1 only");
   }
 
   @Test
