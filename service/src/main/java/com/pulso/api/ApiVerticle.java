@@ -34,6 +34,7 @@ public final class ApiVerticle extends VerticleBase {
   private final Readiness readiness;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private Router router;
 
   public ApiVerticle(PulsoConfig config, Pool pool, AwsClients aws, ApiKeys keys, Readiness readiness,
                      PrometheusMeterRegistry registry) {
@@ -47,12 +48,14 @@ public final class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     // Liveness says only that the process serves requests: restarting it would not fix a dependency.
     router.get("/health/live").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json").end("{\"status\":\"UP\"}"));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness.checks(vertx)));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+
+    ApiDocs.mount(router);
 
     router.route("/v1/*").handler(new Authentication(keys).authenticate());
     ProviderRoutes.mount(router, config, pool, aws);
@@ -84,6 +87,11 @@ public final class ApiVerticle extends VerticleBase {
       LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
       new Problem(500, "internal error; it was logged").answer(ctx);
     }
+  }
+
+  /** The routes, once started: a test checks them against the OpenAPI document. */
+  Router router() {
+    return router;
   }
 
   @Override

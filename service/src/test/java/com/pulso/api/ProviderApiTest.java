@@ -23,6 +23,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.sqlclient.Pool;
 import java.math.BigDecimal;
 import java.net.ServerSocket;
@@ -40,6 +41,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,6 +59,7 @@ class ProviderApiTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private static Vertx vertx;
+  private static ApiVerticle api;
   private static AwsClients aws;
   private static Pool pool;
   private static PulsoConfig config;
@@ -108,8 +112,8 @@ class ProviderApiTest {
     pool = Postgres.pool(vertx, config.database());
     ApiKeys apiKeys = new ApiKeys(pool);
     await(apiKeys.ensure(ADMIN, null));
-    await(vertx.deployVerticle(new ApiVerticle(config, pool, aws, apiKeys, new Readiness(),
-        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))));
+    api = new ApiVerticle(config, pool, aws, apiKeys, new Readiness(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    await(vertx.deployVerticle(api));
     base = "http://127.0.0.1:" + port;
 
     HttpResponse<String> created = send("POST", "/v1/admin/providers/1/api-keys", ADMIN);
@@ -299,6 +303,31 @@ class ProviderApiTest {
       rs.next();
       assertThat(rs.getInt(1)).as("stored hashed, with its prefix").isEqualTo(1);
     }
+  }
+
+  @Test
+  void theOpenApiDocumentDescribesExactlyTheRoutesServed() throws Exception {
+    HttpResponse<String> response = get("/openapi.json", null);
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonObject spec = new JsonObject(response.body());
+    assertThat(spec.getString("openapi")).isEqualTo("3.1.0");
+    Set<String> documented = new TreeSet<>();
+    spec.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).fieldNames()
+        .forEach(method -> documented.add(method.toUpperCase() + " " + path.getKey())));
+    Set<String> served = new TreeSet<>();
+    for (Route route : api.router().getRoutes()) {
+      if (route.getPath() != null && !route.getPath().endsWith("/") && route.methods() != null) {
+        route.methods().forEach(method -> served.add(method.name() + " "
+            + route.getPath().replaceAll(":([A-Za-z]+)", "{$1}")));
+      }
+    }
+    served.removeIf(route -> route.startsWith("GET /docs/swagger-ui"));
+    assertThat(documented).isEqualTo(served);
+
+    HttpResponse<String> docs = get("/docs", null);
+    assertThat(docs.statusCode()).isEqualTo(200);
+    assertThat(docs.body()).contains("/openapi.json").contains("swagger-ui-bundle.js");
+    assertThat(get("/docs/swagger-ui/swagger-ui-bundle.js", null).statusCode()).isEqualTo(200);
   }
 
   private static void assertProblem(HttpResponse<String> response, int status, String detail) {
