@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 
 /**
@@ -59,21 +58,6 @@ public final class MetricsReader {
         .filter(total -> !isZero(total.transactions(), total.amount()))
         .sorted(Comparator.comparingLong(DailyClientTotal::clientId))
         .toList());
-  }
-
-  /** One client's figures for a business day (zero when it bought nothing). */
-  public Future<DailyClientTotal> clientDay(int providerId, LocalDate day, long clientId) {
-    GetItemRequest request = GetItemRequest.builder()
-        .tableName(table)
-        .key(keys.key(new ClientDay(providerId, day, clientId)))
-        .consistentRead(true)
-        .projectionExpression(PROJECTION)
-        .expressionAttributeNames(NAMES)
-        .build();
-    return clients.call(() -> clients.dynamoDb().getItem(request)).map(response -> {
-      Map<String, AttributeValue> item = response.hasItem() ? response.item() : Map.of();
-      return new DailyClientTotal(providerId, day, clientId, transactions(item), amount(item));
-    });
   }
 
   /** The provider's total for a business day: the sum of the shards' day-total items. */

@@ -1,6 +1,9 @@
 package com.pulso.api;
 
+import com.pulso.aggregate.MetricKeys;
+import com.pulso.aggregate.MetricsReader;
 import com.pulso.aws.AwsClients;
+import com.pulso.cluster.ClusterSetup;
 import com.pulso.config.PulsoConfig;
 import com.pulso.observability.Readiness;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -13,6 +16,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
+import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +62,10 @@ public final class ApiVerticle extends VerticleBase {
     ApiDocs.mount(router);
 
     router.route("/v1/*").handler(new Authentication(keys).authenticate());
-    ProviderRoutes.mount(router, config, pool, aws);
+    MetricsReader reader = new MetricsReader(aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
+    FiguresCache figures = new FiguresCache(vertx, FiguresCache.clusterMap(ClusterSetup.hazelcast(vertx)), reader,
+        config.businessZone(), Clock.systemUTC(), registry);
+    ProviderRoutes.mount(router, config, pool, figures);
     AdminRoutes.mount(router, keys);
     router.route().last().handler(ctx -> ctx.fail(Problem.notFound("no such resource: " + ctx.request().method()
         + " " + ctx.request().path())));

@@ -1,13 +1,13 @@
 package com.pulso.api;
 
 import com.pulso.aggregate.DailyClientTotal;
-import com.pulso.aggregate.MetricsReader;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
+import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,12 +23,12 @@ final class ClientDailySalesRoute implements Handler<RoutingContext> {
   private static final Set<String> PARAMETERS = Set.of("from", "to");
 
   private final Pool pool;
-  private final MetricsReader reader;
+  private final FiguresCache figures;
   private final ClientNames names;
 
-  ClientDailySalesRoute(Pool pool, MetricsReader reader, ClientNames names) {
+  ClientDailySalesRoute(Pool pool, FiguresCache figures, ClientNames names) {
     this.pool = pool;
-    this.reader = reader;
+    this.figures = figures;
     this.names = names;
   }
 
@@ -46,12 +46,14 @@ final class ClientDailySalesRoute implements Handler<RoutingContext> {
           if (name == null) {
             return Future.failedFuture(Problem.notFound("client " + clientId + " does not exist"));
           }
-          List<Future<DailyClientTotal>> reads = new ArrayList<>();
-          dates.forEach(day -> reads.add(reader.clientDay(providerId, day, clientId)));
+          // The provider's whole day, as cached for every route: one client of it here.
+          List<Future<List<DailyClientTotal>>> reads = new ArrayList<>();
+          dates.forEach(day -> reads.add(figures.clientDay(providerId, day)));
           return Future.all(reads).map(all -> {
             JsonArray days = new JsonArray();
-            for (Future<DailyClientTotal> read : reads) {
-              DailyClientTotal total = read.result();
+            for (int i = 0; i < dates.size(); i++) {
+              DailyClientTotal total = reads.get(i).result().stream().filter(t -> t.clientId() == clientId).findFirst()
+                  .orElse(new DailyClientTotal(providerId, dates.get(i), clientId, 0, new BigDecimal("0.00")));
               days.add(new JsonObject()
                   .put("date", total.day().toString())
                   .put("source", "realtime")

@@ -1,7 +1,6 @@
 package com.pulso.api;
 
 import com.pulso.aggregate.DailyClientTotal;
-import com.pulso.aggregate.MetricsReader;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
@@ -32,12 +31,12 @@ final class DailySalesRoute implements Handler<RoutingContext> {
   private static final int MAX_LIMIT = 1_000;
 
   private final Pool pool;
-  private final MetricsReader reader;
+  private final FiguresCache figures;
   private final ClientNames names;
 
-  DailySalesRoute(Pool pool, MetricsReader reader, ClientNames names) {
+  DailySalesRoute(Pool pool, FiguresCache figures, ClientNames names) {
     this.pool = pool;
-    this.reader = reader;
+    this.figures = figures;
     this.names = names;
   }
 
@@ -61,7 +60,7 @@ final class DailySalesRoute implements Handler<RoutingContext> {
     long after = cursorText == null ? 0 : Parameters.id(cursorText, "cursor", Long.MAX_VALUE);
     Instant asOf = Instant.now();
     return ProviderRoutes.requireProvider(pool, providerId)
-        .compose(known -> reader.clientDay(providerId, date))
+        .compose(known -> figures.clientDay(providerId, date))
         .compose(totals -> {
           List<DailyClientTotal> matching = totals.stream()
               .filter(total -> clientId == null || total.clientId() == clientId)
@@ -99,7 +98,7 @@ final class DailySalesRoute implements Handler<RoutingContext> {
     List<LocalDate> dates = range.days();
     return ProviderRoutes.requireProvider(pool, providerId).compose(known -> {
       List<Future<List<DailyClientTotal>>> reads = new ArrayList<>();
-      dates.forEach(day -> reads.add(reader.clientDay(providerId, day)));
+      dates.forEach(day -> reads.add(figures.clientDay(providerId, day)));
       return Future.all(reads).map(all -> {
         JsonArray days = new JsonArray();
         for (int i = 0; i < reads.size(); i++) {

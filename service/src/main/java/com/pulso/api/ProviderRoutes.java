@@ -1,8 +1,5 @@
 package com.pulso.api;
 
-import com.pulso.aggregate.MetricKeys;
-import com.pulso.aggregate.MetricsReader;
-import com.pulso.aws.AwsClients;
 import com.pulso.config.PulsoConfig;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
@@ -15,16 +12,15 @@ final class ProviderRoutes {
 
   private ProviderRoutes() {}
 
-  static void mount(Router router, PulsoConfig config, Pool pool, AwsClients aws) {
-    MetricsReader reader = new MetricsReader(aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
+  static void mount(Router router, PulsoConfig config, Pool pool, FiguresCache figures) {
     ClientNames names = new ClientNames(pool, config.source());
     router.route("/v1/providers/:providerId/*").handler(Authentication.providerOfPath());
-    router.get("/v1/providers/:providerId/daily-sales").handler(new DailySalesRoute(pool, reader, names));
+    router.get("/v1/providers/:providerId/daily-sales").handler(new DailySalesRoute(pool, figures, names));
     router.get("/v1/providers/:providerId/clients/:clientId/daily-sales")
-        .handler(new ClientDailySalesRoute(pool, reader, names));
-    router.get("/v1/providers/:providerId/top-clients").handler(new TopClientsRoute(pool, reader, names));
+        .handler(new ClientDailySalesRoute(pool, figures, names));
+    router.get("/v1/providers/:providerId/top-clients").handler(new TopClientsRoute(pool, figures, names));
     router.get("/v1/providers/:providerId/realtime")
-        .handler(new RealtimeRoute(pool, reader, config.businessZone(), Clock.systemUTC()));
+        .handler(new RealtimeRoute(pool, figures, config.businessZone(), Clock.systemUTC()));
   }
 
   /** Fails with a 404 problem when {@code providerId} is not in {@code pulso.providers}. */

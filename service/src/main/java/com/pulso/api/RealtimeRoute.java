@@ -1,7 +1,6 @@
 package com.pulso.api;
 
 import com.pulso.aggregate.DailyTotal;
-import com.pulso.aggregate.MetricsReader;
 import com.pulso.aggregate.MinuteBucket;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -33,13 +32,13 @@ final class RealtimeRoute implements Handler<RoutingContext> {
   static final int MINUTES = 60;
 
   private final Pool pool;
-  private final MetricsReader reader;
+  private final FiguresCache figures;
   private final ZoneId zone;
   private final Clock clock;
 
-  RealtimeRoute(Pool pool, MetricsReader reader, ZoneId zone, Clock clock) {
+  RealtimeRoute(Pool pool, FiguresCache figures, ZoneId zone, Clock clock) {
     this.pool = pool;
-    this.reader = reader;
+    this.figures = figures;
     this.zone = zone;
     this.clock = clock;
   }
@@ -61,11 +60,11 @@ final class RealtimeRoute implements Handler<RoutingContext> {
                 }
                 return codes;
               });
-          Future<DailyTotal> total = reader.dayTotal(providerId, today);
-          Future<List<MinuteBucket>> minutes = reader.productMinutes(providerId, today);
+          Future<DailyTotal> total = figures.dayTotal(providerId, today);
+          Future<List<MinuteBucket>> minutes = figures.productMinutes(providerId, today);
           // Just after midnight the window reaches into yesterday.
           Future<List<MinuteBucket>> before = first.toLocalDate().equals(today) ? Future.succeededFuture(List.of())
-              : reader.productMinutes(providerId, first.toLocalDate());
+              : figures.productMinutes(providerId, first.toLocalDate());
           return Future.all(products, total, minutes, before).map(all -> {
             Map<String, Map<LocalDateTime, MinuteBucket>> byProduct = new HashMap<>();
             for (List<MinuteBucket> buckets : List.of(before.result(), minutes.result())) {

@@ -1,7 +1,6 @@
 package com.pulso.api;
 
 import com.pulso.aggregate.DailyClientTotal;
-import com.pulso.aggregate.MetricsReader;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
@@ -38,12 +37,12 @@ final class TopClientsRoute implements Handler<RoutingContext> {
       .thenComparingLong(Spent::clientId);
 
   private final Pool pool;
-  private final MetricsReader reader;
+  private final FiguresCache figures;
   private final ClientNames names;
 
-  TopClientsRoute(Pool pool, MetricsReader reader, ClientNames names) {
+  TopClientsRoute(Pool pool, FiguresCache figures, ClientNames names) {
     this.pool = pool;
-    this.reader = reader;
+    this.figures = figures;
     this.names = names;
   }
 
@@ -56,7 +55,7 @@ final class TopClientsRoute implements Handler<RoutingContext> {
     ProviderRoutes.requireProvider(pool, providerId)
         .compose(known -> {
           List<Future<List<DailyClientTotal>>> reads = new ArrayList<>();
-          range.days().forEach(day -> reads.add(reader.clientDay(providerId, day)));
+          range.days().forEach(day -> reads.add(figures.clientDay(providerId, day)));
           return Future.all(reads).map(all -> {
             Map<Long, Spent> spent = new HashMap<>();
             reads.forEach(read -> read.result().forEach(day -> spent.merge(day.clientId(),

@@ -8,19 +8,24 @@ import com.pulso.aggregate.BaselineWriter;
 import com.pulso.aggregate.MetricItem.ClientDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricKeys;
+import com.pulso.aggregate.MetricsChanged;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
+import com.pulso.cluster.ClusterSetup;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
 import com.pulso.db.FreshDatabase;
 import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
 import com.pulso.observability.Readiness;
+import com.pulso.stream.MetricsEvent;
+import com.pulso.testing.Await;
 import com.pulso.testing.SalesWorkload;
 import com.pulso.testing.TestServices;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
@@ -35,6 +40,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
@@ -56,10 +62,13 @@ import org.junit.jupiter.api.Test;
 class ProviderApiTest {
 
   private static final String ADMIN = "test-admin-key-0123456789";
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private static Vertx vertx;
   private static ApiVerticle api;
+  private static final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private static List<Integer> clusterPorts;
+  private static BaselineWriter writer;
   private static AwsClients aws;
   private static Pool pool;
   private static PulsoConfig config;
@@ -74,13 +83,14 @@ class ProviderApiTest {
     TestServices.config();
     Map<String, String> env = new java.util.HashMap<>(TestServices.env());
     env.put(ConfigLoader.envName("aws.dynamodb.table"), "api-" + UUID.randomUUID());
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    env.put(ConfigLoader.envName("http.port"), String.valueOf(port));
     env.put(ConfigLoader.envName("http.host"), "127.0.0.1");
     env.put(ConfigLoader.ADMIN_KEY_ENV, ADMIN);
+    // The API's L2 cache is the cluster's: a cluster of its own, with room for a second member.
+    clusterPorts = List.of(freePort(), freePort());
+    env.put(ConfigLoader.envName("cluster.port"), String.valueOf(clusterPorts.get(0)));
+    env.put(ConfigLoader.envName("cluster.members"), "127.0.0.1:" + clusterPorts.get(0) + ",127.0.0.1:"
+        + clusterPorts.get(1));
+    env.put(ConfigLoader.envName("cluster.name"), "api-" + UUID.randomUUID());
     config = FreshDatabase.create(ConfigLoader.load(TestServices.home().resolve("conf"), env), true);
     Migrations.migrate(config);
     SalesWorkload.createProviders(config);
@@ -88,11 +98,11 @@ class ProviderApiTest {
       st.execute("INSERT INTO clientes (id, nombre, apellido) SELECT g, 'Nombre' || g, 'Apellido' || g"
           + " FROM generate_series(1, 10) g");
     }
-    vertx = Vertx.vertx();
+    vertx = await(ClusterSetup.join(config.cluster(), new VertxOptions(), Vertx.builder()));
     aws = new AwsClients(vertx, config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     await(new AwsResources(vertx, aws, config).createTableIfMissing());
     MetricKeys keys = new MetricKeys(config.businessZone());
-    BaselineWriter writer = new BaselineWriter(vertx, aws, config.aws().dynamoDbTable(), keys,
+    writer = new BaselineWriter(vertx, aws, config.aws().dynamoDbTable(), keys,
         config.aggregate().minuteRetention(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     List<BaselineFigure> figures = new ArrayList<>();
     for (long client = 1; client <= 5; client++) {
@@ -112,7 +122,11 @@ class ProviderApiTest {
     pool = Postgres.pool(vertx, config.database());
     ApiKeys apiKeys = new ApiKeys(pool);
     await(apiKeys.ensure(ADMIN, null));
-    api = new ApiVerticle(config, pool, aws, apiKeys, new Readiness(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    // A free port taken last: chosen earlier, the cluster's connections could take it meanwhile.
+    int port = freePort();
+    env.put(ConfigLoader.envName("http.port"), String.valueOf(port));
+    PulsoConfig served = ConfigLoader.load(TestServices.home().resolve("conf"), env).withDatabase(config.database());
+    api = new ApiVerticle(served, pool, aws, apiKeys, new Readiness(), registry);
     await(vertx.deployVerticle(api));
     base = "http://127.0.0.1:" + port;
 
@@ -328,6 +342,78 @@ class ProviderApiTest {
     assertThat(docs.statusCode()).isEqualTo(200);
     assertThat(docs.body()).contains("/openapi.json").contains("swagger-ui-bundle.js");
     assertThat(get("/docs/swagger-ui/swagger-ui-bundle.js", null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void fiveHundredConcurrentRequestsForAColdDayCauseOneLoad() throws Exception {
+    double loadsBefore = loads();
+    String path = "/v1/providers/1/daily-sales?date=" + DAY.minusDays(10);
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      requests.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + path)).header(ApiKeys.HEADER, providerOneKey)
+          .build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    for (var request : requests) {
+      assertThat(request.get().statusCode()).isEqualTo(200);
+    }
+    assertThat(loads() - loadsBefore).as("DynamoDB reads for the 500 requests").isEqualTo(1);
+  }
+
+  @Test
+  void aChangeOfTodayInDynamoDbIsServedWithinItsBound() throws Exception {
+    String path = "/v1/providers/3/daily-sales?date=" + today;
+    assertThat(new JsonObject(get(path, ADMIN).body()).getJsonArray("clients")).isEmpty();
+
+    await(writer.write(List.of(new BaselineFigure(new ClientDay(3, today, 9), 4, new BigDecimal("44.00")))));
+
+    Await.waitUntil(() -> {
+      try {
+        return new JsonObject(get(path, ADMIN).body()).getJsonArray("clients").size() == 1;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, FiguresCache.OPEN_DAY.plusSeconds(2), "today's change served");
+  }
+
+  @Test
+  void anEventOnAnotherMemberDropsTheDayThatThisMemberCached() throws Exception {
+    LocalDate closed = DAY.minusDays(5);
+    String path = "/v1/providers/1/daily-sales?date=" + closed;
+    await(writer.write(List.of(new BaselineFigure(new ClientDay(1, closed, 1), 1, new BigDecimal("1.00")))));
+    assertThat(clientOne(path)).isEqualTo("1 1.00");
+    await(writer.write(List.of(new BaselineFigure(new ClientDay(1, closed, 1), 2, new BigDecimal("3.00")))));
+    assertThat(clientOne(path)).as("a closed day stays cached").isEqualTo("1 1.00");
+
+    PulsoConfig.Cluster one = config.cluster();
+    PulsoConfig.Cluster other = new PulsoConfig.Cluster(one.name(), one.host(), clusterPorts.get(1), one.members(),
+        one.kubernetesServiceDns(), one.heartbeatIntervalSeconds(), one.maxNoHeartbeatSeconds());
+    Vertx member = await(ClusterSetup.join(other, new VertxOptions(), Vertx.builder()));
+    try {
+      member.eventBus().publish(MetricsEvent.address(1), MetricsEvent.toJson(
+          new MetricsChanged(1, Set.of(closed), Set.of(), Set.of())));
+      Await.waitUntil(() -> "2 3.00".equals(clientOne(path)), Duration.ofSeconds(5), "the day dropped by the event");
+    } finally {
+      await(member.close());
+    }
+  }
+
+  private static String clientOne(String path) {
+    try {
+      JsonObject client = new JsonObject(get(path, providerOneKey).body()).getJsonArray("clients").getJsonObject(0);
+      return client.getLong("transactions") + " " + client.getString("totalAmount");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static double loads() {
+    return registry.get("pulso.api.cache.loads").timer().count();
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   private static void assertProblem(HttpResponse<String> response, int status, String detail) {
