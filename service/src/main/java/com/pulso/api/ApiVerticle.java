@@ -62,6 +62,7 @@ public final class ApiVerticle extends VerticleBase {
     ApiDocs.mount(router);
 
     router.route("/v1/*").handler(new Authentication(keys).authenticate());
+    router.route("/v1/*").handler(new RateLimiter(config.api().rateLimitPerMinute(), Clock.systemUTC()));
     MetricsReader reader = new MetricsReader(aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
     FiguresCache figures = new FiguresCache(vertx, FiguresCache.clusterMap(ClusterSetup.hazelcast(vertx)), reader,
         config.businessZone(), Clock.systemUTC(), registry);

@@ -34,9 +34,10 @@ public record PulsoConfig(
 
   /**
    * Keys stored at start when missing, so that the API can be used at once: {@code adminKey} (may be
-   * empty) and {@code demoKeys}, provider id → key by id (local demo only).
+   * empty) and {@code demoKeys}, provider id → key by id (local demo only); and how many requests a
+   * key may make per minute.
    */
-  public record Api(String adminKey, Map<Integer, String> demoKeys) {}
+  public record Api(String adminKey, Map<Integer, String> demoKeys, int rateLimitPerMinute) {}
 
   /** {@code kubernetesServiceDns} empty: join the TCP-IP {@code members}; else discover through that DNS name. */
   public record Cluster(String name, String host, int port, List<String> members, String kubernetesServiceDns,
@@ -138,7 +139,8 @@ public record PulsoConfig(
     Http http = new Http(r.nonBlank("http.host"), r.port("http.port"),
         Duration.ofSeconds(r.integer("http.preStopSeconds", 0, 300)),
         Duration.ofSeconds(r.integer("http.drainSeconds", 0, 300)));
-    Api api = new Api(r.string("api.adminKey"), demoKeys(r.optionalList("api.demoKeys")));
+    Api api = new Api(r.string("api.adminKey"), demoKeys(r.optionalList("api.demoKeys")),
+        r.integer("api.rateLimitPerMinute", 1, 1_000_000));
     if (!api.adminKey().isEmpty() && api.adminKey().length() < MIN_KEY_LENGTH) {
       throw new ConfigException("api.adminKey: at least " + MIN_KEY_LENGTH + " characters (or empty: none)");
     }

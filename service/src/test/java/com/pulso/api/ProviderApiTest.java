@@ -84,6 +84,7 @@ class ProviderApiTest {
     Map<String, String> env = new java.util.HashMap<>(TestServices.env());
     env.put(ConfigLoader.envName("aws.dynamodb.table"), "api-" + UUID.randomUUID());
     env.put(ConfigLoader.envName("http.host"), "127.0.0.1");
+    env.put(ConfigLoader.envName("api.rateLimitPerMinute"), "100000"); // RateLimiterTest tests the limit
     env.put(ConfigLoader.ADMIN_KEY_ENV, ADMIN);
     // The API's L2 cache is the cluster's: a cluster of its own, with room for a second member.
     clusterPorts = List.of(freePort(), freePort());
@@ -289,6 +290,14 @@ class ProviderApiTest {
     assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY + "&colour=red", providerOneKey), 400,
         "unknown query parameter 'colour'");
     assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY + "&date=" + DAY, providerOneKey), 400, "more than once");
+
+    // Oversized: the URL (414) and the headers (431, RFC 6585's status for it); still serving after.
+    assertThat(get("/v1/providers/1/daily-sales?date=" + DAY + "&cursor=" + "9".repeat(10_000), providerOneKey)
+        .statusCode()).isEqualTo(414);
+    HttpResponse<String> hugeHeader = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/providers/1/daily-sales?date="
+        + DAY)).header(ApiKeys.HEADER, providerOneKey).header("X-Filler", "x".repeat(20_000)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(hugeHeader.statusCode()).isEqualTo(431);
 
     assertThat(get("/v1/providers/1/daily-sales?date=" + DAY, providerOneKey).statusCode()).isEqualTo(200);
   }
