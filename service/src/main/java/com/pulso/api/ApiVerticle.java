@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
@@ -73,7 +74,12 @@ public final class ApiVerticle extends VerticleBase {
     router.route().failureHandler(this::answerFailure);
 
     PulsoConfig.Http http = config.http();
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(http.host()).setPort(http.port()));
+    HttpServerOptions options = new HttpServerOptions().setHost(http.host()).setPort(http.port());
+    if (http.tls()) {
+      options.setSsl(true).setUseAlpn(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(http.tlsCert().toString()).setKeyPath(http.tlsKey().toString()));
+    }
+    server = vertx.createHttpServer(options);
     return server.requestHandler(router).listen()
         .recover(err -> Future.failedFuture(new IllegalStateException(
             "HTTP server cannot listen on " + http.host() + ":" + http.port() + " (http.port / PULSO_HTTP_PORT): "

@@ -30,7 +30,12 @@ public record PulsoConfig(
     DevServices devServices,
     Demo demo) {
 
-  public record Http(String host, int port, Duration preStop, Duration drain) {}
+  /** {@code tlsCert}/{@code tlsKey}: PEM files, both or neither (null: plain HTTP). */
+  public record Http(String host, int port, Duration preStop, Duration drain, Path tlsCert, Path tlsKey) {
+    public boolean tls() {
+      return tlsCert != null;
+    }
+  }
 
   /**
    * Keys stored at start when missing, so that the API can be used at once: {@code adminKey} (may be
@@ -138,7 +143,12 @@ public record PulsoConfig(
     ConfigReader r = new ConfigReader(tree);
     Http http = new Http(r.nonBlank("http.host"), r.port("http.port"),
         Duration.ofSeconds(r.integer("http.preStopSeconds", 0, 300)),
-        Duration.ofSeconds(r.integer("http.drainSeconds", 0, 300)));
+        Duration.ofSeconds(r.integer("http.drainSeconds", 0, 300)),
+        r.string("http.tls.certPath").isEmpty() ? null : r.readableFile("http.tls.certPath"),
+        r.string("http.tls.keyPath").isEmpty() ? null : r.readableFile("http.tls.keyPath"));
+    if ((http.tlsCert() == null) != (http.tlsKey() == null)) {
+      throw new ConfigException("http.tls: give both certPath and keyPath (PEM), or neither for plain HTTP");
+    }
     Api api = new Api(r.string("api.adminKey"), demoKeys(r.optionalList("api.demoKeys")),
         r.integer("api.rateLimitPerMinute", 1, 1_000_000));
     if (!api.adminKey().isEmpty() && api.adminKey().length() < MIN_KEY_LENGTH) {

@@ -28,6 +28,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.ext.web.Route;
 import io.vertx.sqlclient.Pool;
 import java.math.BigDecimal;
@@ -38,6 +39,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -50,6 +53,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -403,6 +408,44 @@ class ProviderApiTest {
       Await.waitUntil(() -> "2 3.00".equals(clientOne(path)), Duration.ofSeconds(5), "the day dropped by the event");
     } finally {
       await(member.close());
+    }
+  }
+
+  @Test
+  void httpsWithASelfSignedCertificateServesHttp2OverAlpn() throws Exception {
+    SelfSignedCertificate certificate = SelfSignedCertificate.create("localhost");
+    int port = freePort();
+    Map<String, String> env = new java.util.HashMap<>(TestServices.env());
+    env.put(ConfigLoader.envName("http.port"), String.valueOf(port));
+    env.put(ConfigLoader.envName("http.host"), "127.0.0.1");
+    env.put(ConfigLoader.envName("http.tls.certPath"), certificate.certificatePath());
+    env.put(ConfigLoader.envName("http.tls.keyPath"), certificate.privateKeyPath());
+    PulsoConfig tls = ConfigLoader.load(TestServices.home().resolve("conf"), env).withDatabase(config.database())
+        .withAws(config.aws());
+    String deployment = await(vertx.deployVerticle(new ApiVerticle(tls, pool, aws, new ApiKeys(pool), new Readiness(),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))));
+    try {
+      KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+      trusted.load(null, null);
+      try (var pem = java.nio.file.Files.newInputStream(java.nio.file.Path.of(certificate.certificatePath()))) {
+        trusted.setCertificateEntry("pulso", CertificateFactory.getInstance("X.509").generateCertificate(pem));
+      }
+      TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(trusted);
+      SSLContext ssl = SSLContext.getInstance("TLS");
+      ssl.init(null, trust.getTrustManagers(), null);
+      HttpClient https = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_2).build();
+
+      HttpResponse<String> response = https.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port
+          + "/v1/providers/1/daily-sales?date=" + DAY)).header(ApiKeys.HEADER, providerOneKey).build(),
+          HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
+      assertThat(new JsonObject(response.body()).getJsonArray("clients")).hasSize(5);
+    } finally {
+      await(vertx.undeploy(deployment));
+      certificate.delete();
     }
   }
 
