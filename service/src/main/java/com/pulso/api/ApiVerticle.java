@@ -1,5 +1,6 @@
 package com.pulso.api;
 
+import com.hazelcast.core.HazelcastInstance;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsReader;
 import com.pulso.aws.AwsClients;
@@ -62,11 +63,18 @@ public final class ApiVerticle extends VerticleBase {
 
     ApiDocs.mount(router);
 
+    MetricsReader reader = new MetricsReader(aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
+    HazelcastInstance hazelcast = ClusterSetup.hazelcast(vertx);
+    FiguresCache figures = new FiguresCache(vertx, FiguresCache.clusterMap(hazelcast), reader, config.businessZone(),
+        Clock.systemUTC(), registry);
+    StreamTickets tickets = new StreamTickets(vertx, hazelcast.getMap("pulso.api.stream-tickets"));
+    // Ahead of the key check: a browser's WebSocket cannot send the key; it shows a ticket instead.
+    FiguresStream stream = new FiguresStream(vertx, tickets, figures, config.businessZone());
+    router.get("/v1/providers/:providerId/stream").handler(stream::handle);
+
     router.route("/v1/*").handler(new Authentication(keys).authenticate());
     router.route("/v1/*").handler(new RateLimiter(config.api().rateLimitPerMinute(), Clock.systemUTC()));
-    MetricsReader reader = new MetricsReader(aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
-    FiguresCache figures = new FiguresCache(vertx, FiguresCache.clusterMap(ClusterSetup.hazelcast(vertx)), reader,
-        config.businessZone(), Clock.systemUTC(), registry);
+    router.post("/v1/stream-tickets").handler(tickets.issuing(pool));
     ProviderRoutes.mount(router, config, pool, figures);
     AdminRoutes.mount(router, keys);
     router.route().last().handler(ctx -> ctx.fail(Problem.notFound("no such resource: " + ctx.request().method()

@@ -2,6 +2,7 @@ package com.pulso.api;
 
 import static com.pulso.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.pulso.aggregate.BaselineFigure;
 import com.pulso.aggregate.BaselineWriter;
@@ -26,6 +27,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;
@@ -53,6 +56,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -73,6 +77,7 @@ class ProviderApiTest {
   private static ApiVerticle api;
   private static final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private static List<Integer> clusterPorts;
+  private static int httpPort;
   private static BaselineWriter writer;
   private static AwsClients aws;
   private static Pool pool;
@@ -129,12 +134,12 @@ class ProviderApiTest {
     ApiKeys apiKeys = new ApiKeys(pool);
     await(apiKeys.ensure(ADMIN, null));
     // A free port taken last: chosen earlier, the cluster's connections could take it meanwhile.
-    int port = freePort();
-    env.put(ConfigLoader.envName("http.port"), String.valueOf(port));
+    httpPort = freePort();
+    env.put(ConfigLoader.envName("http.port"), String.valueOf(httpPort));
     PulsoConfig served = ConfigLoader.load(TestServices.home().resolve("conf"), env).withDatabase(config.database());
     api = new ApiVerticle(served, pool, aws, apiKeys, new Readiness(), registry);
     await(vertx.deployVerticle(api));
-    base = "http://127.0.0.1:" + port;
+    base = "http://127.0.0.1:" + httpPort;
 
     HttpResponse<String> created = send("POST", "/v1/admin/providers/1/api-keys", ADMIN);
     assertThat(created.statusCode()).isEqualTo(201);
@@ -446,6 +451,38 @@ class ProviderApiTest {
     } finally {
       await(vertx.undeploy(deployment));
       certificate.delete();
+    }
+  }
+
+  @Test
+  void aTicketOpensTheProvidersWebSocketWhichCarriesEveryChangeWithTodaysTotals() throws Exception {
+    JsonObject ticket = new JsonObject(send("POST", "/v1/stream-tickets", providerOneKey).body());
+    assertThat(ticket.getInteger("providerId")).isEqualTo(1);
+    String path = ticket.getString("stream");
+    WebSocketClient client = vertx.createWebSocketClient();
+    try {
+      java.util.concurrent.BlockingQueue<JsonObject> received = new java.util.concurrent.LinkedBlockingQueue<>();
+      WebSocket socket = await(client.connect(httpPort, "127.0.0.1", path));
+      socket.textMessageHandler(text -> received.add(new JsonObject(text)));
+      assertThat(received.poll(5, TimeUnit.SECONDS).getString("type")).isEqualTo("hello");
+
+      vertx.eventBus().publish(MetricsEvent.address(1), MetricsEvent.toJson(new MetricsChanged(1, Set.of(today),
+          Set.of(new com.pulso.aggregate.MetricItem.ClientDay(1, today, 3)), Set.of())));
+      JsonObject change = received.poll(5, TimeUnit.SECONDS);
+      assertThat(change.getString("type")).isEqualTo("change");
+      assertThat(change.getJsonObject("change").getJsonObject("clients").getJsonArray(today.toString())).containsExactly(3);
+      assertThat(change.getJsonObject("today").getString("totalAmount")).isEqualTo("321.50");
+      await(socket.close());
+
+      // A ticket is spent once, and only on its provider's stream.
+      assertThatThrownBy(() -> await(client.connect(httpPort, "127.0.0.1", path))).hasMessageContaining("401");
+      String other = new JsonObject(send("POST", "/v1/stream-tickets", providerOneKey).body()).getString("ticket");
+      assertThatThrownBy(() -> await(client.connect(httpPort, "127.0.0.1", "/v1/providers/2/stream?ticket=" + other)))
+          .hasMessageContaining("403");
+      assertProblem(send("POST", "/v1/stream-tickets?providerId=2", providerOneKey), 403, "provider 1 only");
+      assertProblem(send("POST", "/v1/stream-tickets", ADMIN), 400, "providerId");
+    } finally {
+      await(client.close());
     }
   }
 

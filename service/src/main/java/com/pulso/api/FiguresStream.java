@@ -1,0 +1,91 @@
+package com.pulso.api;
+
+import com.pulso.stream.MetricsEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneId;
+
+/**
+ * {@code /v1/providers/{providerId}/stream?ticket=}: a WebSocket that carries, on every change of the
+ * provider's figures ({@code pulso.metrics.<providerId>}), what changed and today's totals, and a
+ * heartbeat every {@link #HEARTBEAT}. Authenticated by a ticket of {@code POST /v1/stream-tickets}.
+ * A subscriber that does not read fast enough (its write queue full) is closed, so it cannot hold
+ * back the member; a closed connection releases its event-bus consumer and timer.
+ */
+final class FiguresStream {
+
+  static final Duration HEARTBEAT = Duration.ofSeconds(15);
+  /** WebSocket close code: "try again later" (the subscriber fell behind). */
+  private static final short TOO_SLOW = 1013;
+
+  private final Vertx vertx;
+  private final StreamTickets tickets;
+  private final FiguresCache figures;
+  private final ZoneId zone;
+
+  FiguresStream(Vertx vertx, StreamTickets tickets, FiguresCache figures, ZoneId zone) {
+    this.vertx = vertx;
+    this.tickets = tickets;
+    this.figures = figures;
+    this.zone = zone;
+  }
+
+  void handle(RoutingContext ctx) {
+    int providerId = Parameters.pathId(ctx, "providerId");
+    String ticket = ctx.queryParams().get("ticket");
+    if (ticket == null || ticket.isBlank()) {
+      throw new Problem(401, "no ticket: get one with POST /v1/stream-tickets and pass it as ?ticket=");
+    }
+    // Paused while the ticket is looked up: the upgrade must find the request unread.
+    ctx.request().pause();
+    tickets.spend(ticket).onComplete(spent -> {
+      if (spent.failed()) {
+        ctx.fail(spent.cause());
+      } else if (spent.result() == null) {
+        ctx.fail(new Problem(401, "unknown, expired or used ticket"));
+      } else if (spent.result() != providerId) {
+        ctx.fail(new Problem(403, "this ticket is for provider " + spent.result() + "'s stream"));
+      } else {
+        ctx.request().toWebSocket().onSuccess(socket -> stream(socket, providerId)).onFailure(ctx::fail);
+      }
+    });
+  }
+
+  private void stream(ServerWebSocket socket, int providerId) {
+    MessageConsumer<JsonObject> changes = vertx.eventBus().consumer(MetricsEvent.address(providerId));
+    changes.handler(message -> {
+      LocalDate today = LocalDate.now(zone);
+      figures.dayTotal(providerId, today).onComplete(total -> {
+        JsonObject out = new JsonObject().put("type", "change").put("change", message.body());
+        if (total.succeeded()) {
+          out.put("today", new JsonObject().put("date", today.toString())
+              .put("transactions", total.result().transactions())
+              .put("totalAmount", total.result().amount().toPlainString()));
+        }
+        send(socket, out);
+      });
+    });
+    long heartbeat = vertx.setPeriodic(HEARTBEAT.toMillis(), id -> send(socket, new JsonObject().put("type", "heartbeat")));
+    socket.closeHandler(closed -> {
+      changes.unregister();
+      vertx.cancelTimer(heartbeat);
+    });
+    send(socket, new JsonObject().put("type", "hello").put("providerId", providerId));
+  }
+
+  private static void send(ServerWebSocket socket, JsonObject message) {
+    if (socket.isClosed()) {
+      return;
+    }
+    if (socket.writeQueueFull()) {
+      socket.close(TOO_SLOW, "too slow: messages were not read");
+      return;
+    }
+    socket.writeTextMessage(message.encode());
+  }
+}
