@@ -9,6 +9,11 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code /v1/providers/{providerId}/stream?ticket=}: a WebSocket that carries, on every change of the
@@ -27,6 +32,8 @@ final class FiguresStream {
   private final StreamTickets tickets;
   private final FiguresCache figures;
   private final ZoneId zone;
+  private final Map<Integer, Set<ServerWebSocket>> subscribers = new HashMap<>();
+  private final Map<Integer, MessageConsumer<JsonObject>> consumers = new HashMap<>();
 
   FiguresStream(Vertx vertx, StreamTickets tickets, FiguresCache figures, ZoneId zone) {
     this.vertx = vertx;
@@ -56,26 +63,44 @@ final class FiguresStream {
     });
   }
 
+  /**
+   * One event-bus consumer per provider with subscribers on this member: each change is read once
+   * (the cache told first, so today's totals are fresh) and the same message goes to every socket.
+   */
   private void stream(ServerWebSocket socket, int providerId) {
-    MessageConsumer<JsonObject> changes = vertx.eventBus().consumer(MetricsEvent.address(providerId));
-    changes.handler(message -> {
-      LocalDate today = LocalDate.now(zone);
-      figures.dayTotal(providerId, today).onComplete(total -> {
-        JsonObject out = new JsonObject().put("type", "change").put("change", message.body());
-        if (total.succeeded()) {
-          out.put("today", new JsonObject().put("date", today.toString())
-              .put("transactions", total.result().transactions())
-              .put("totalAmount", total.result().amount().toPlainString()));
-        }
-        send(socket, out);
-      });
+    Set<ServerWebSocket> sockets = subscribers.computeIfAbsent(providerId, id -> {
+      MessageConsumer<JsonObject> changes = vertx.eventBus().consumer(MetricsEvent.address(id));
+      changes.handler(message -> broadcast(id, message.body()));
+      consumers.put(id, changes);
+      return new LinkedHashSet<>();
     });
+    sockets.add(socket);
     long heartbeat = vertx.setPeriodic(HEARTBEAT.toMillis(), id -> send(socket, new JsonObject().put("type", "heartbeat")));
     socket.closeHandler(closed -> {
-      changes.unregister();
       vertx.cancelTimer(heartbeat);
+      sockets.remove(socket);
+      if (sockets.isEmpty()) {
+        subscribers.remove(providerId);
+        consumers.remove(providerId).unregister();
+      }
     });
     send(socket, new JsonObject().put("type", "hello").put("providerId", providerId));
+  }
+
+  private void broadcast(int providerId, JsonObject change) {
+    figures.invalidate(MetricsEvent.fromJson(change));
+    LocalDate today = LocalDate.now(zone);
+    figures.dayTotal(providerId, today).onComplete(total -> {
+      JsonObject out = new JsonObject().put("type", "change").put("change", change);
+      if (total.succeeded()) {
+        out.put("today", new JsonObject().put("date", today.toString())
+            .put("transactions", total.result().transactions())
+            .put("totalAmount", total.result().amount().toPlainString()));
+      }
+      for (ServerWebSocket socket : List.copyOf(subscribers.getOrDefault(providerId, Set.of()))) {
+        send(socket, out);
+      }
+    });
   }
 
   private static void send(ServerWebSocket socket, JsonObject message) {
