@@ -152,13 +152,14 @@ final class FiguresCache {
             }
             long generation = generation(key);
             long start = System.nanoTime();
-            return source.get().map(loaded -> {
+            return source.get().<Object>map(loaded -> {
               loads.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
               if (generation == generation(key)) {
                 l2.setAsync(key, encode.apply(loaded), expiry(day).toMillis(), TimeUnit.MILLISECONDS);
               }
-              return (Object) loaded;
-            });
+              return loaded;
+            }).recover(error -> Future.failedFuture(Problem.unavailable("the figures cannot be read now (DynamoDB: "
+                + shorten(String.valueOf(error.getMessage())) + "); nothing fresh enough is cached")));
           }).andThen(done -> {
             if (locked.succeeded()) {
               locked.result().release();
@@ -193,6 +194,10 @@ final class FiguresCache {
 
   private Duration expiry(LocalDate day) {
     return day.isBefore(LocalDate.now(clock.withZone(zone)).minusDays(1)) ? CLOSED_DAY : OPEN_DAY;
+  }
+
+  private static String shorten(String text) {
+    return text.length() <= 120 ? text : text.substring(0, 120) + "…";
   }
 
   private static String key(String kind, int providerId, LocalDate day) {

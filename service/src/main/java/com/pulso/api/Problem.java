@@ -14,10 +14,17 @@ public final class Problem extends RuntimeException {
   public static final String CONTENT_TYPE = "application/problem+json";
 
   private final int status;
+  /** Seconds for {@code Retry-After}; 0: none. */
+  private final long retryAfter;
 
   public Problem(int status, String detail) {
+    this(status, detail, 0);
+  }
+
+  public Problem(int status, String detail, long retryAfterSeconds) {
     super(detail, null, false, false);
     this.status = status;
+    this.retryAfter = retryAfterSeconds;
   }
 
   public static Problem badRequest(String detail) {
@@ -26,6 +33,11 @@ public final class Problem extends RuntimeException {
 
   public static Problem notFound(String detail) {
     return new Problem(404, detail);
+  }
+
+  /** A dependency does not answer and nothing fresh enough is cached: worth trying again shortly. */
+  public static Problem unavailable(String detail) {
+    return new Problem(503, detail, 5);
   }
 
   public int status() {
@@ -40,6 +52,9 @@ public final class Problem extends RuntimeException {
         .put("status", status)
         .put("detail", getMessage())
         .put("instance", ctx.request().path());
+    if (retryAfter > 0) {
+      ctx.response().putHeader("Retry-After", Long.toString(retryAfter));
+    }
     ctx.response().setStatusCode(status).putHeader("content-type", CONTENT_TYPE).end(body.encode());
   }
 }

@@ -40,8 +40,8 @@ final class RateLimiter implements Handler<RoutingContext> {
         .putHeader("RateLimit-Remaining", Integer.toString(Math.max(0, limit - window.count())))
         .putHeader("RateLimit-Reset", Long.toString(reset));
     if (window.count() > limit) {
-      ctx.response().putHeader("Retry-After", Long.toString(reset));
-      throw new Problem(429, "more than " + limit + " requests this minute with this API key; again in " + reset + " s");
+      throw new Problem(429, "more than " + limit + " requests this minute with this API key; again in " + reset + " s",
+          reset);
     }
     if (windows.size() > 100_000) {
       windows.values().removeIf(old -> old.start() < start);

@@ -486,6 +486,30 @@ class ProviderApiTest {
     }
   }
 
+  @Test
+  void figuresThatCannotBeReadAreA503WithRetryAfter() throws Exception {
+    int port = freePort();
+    Map<String, String> env = new java.util.HashMap<>(TestServices.env());
+    env.put(ConfigLoader.envName("http.port"), String.valueOf(port));
+    env.put(ConfigLoader.envName("http.host"), "127.0.0.1");
+    env.put(ConfigLoader.envName("aws.endpoints.dynamodb"), "http://127.0.0.1:" + freePort()); // nothing listens
+    env.put(ConfigLoader.envName("aws.http.maxRetries"), "0");
+    PulsoConfig down = ConfigLoader.load(TestServices.home().resolve("conf"), env).withDatabase(config.database());
+    AwsClients unreachable = new AwsClients(vertx, down, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    String deployment = await(vertx.deployVerticle(new ApiVerticle(down, pool, unreachable, new ApiKeys(pool),
+        new Readiness(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))));
+    try {
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+          + "/v1/providers/1/daily-sales?date=" + DAY.minusDays(20))).header(ApiKeys.HEADER, providerOneKey).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertProblem(response, 503, "cannot be read now");
+      assertThat(response.headers().firstValue("Retry-After")).contains("5");
+    } finally {
+      await(vertx.undeploy(deployment));
+      unreachable.close();
+    }
+  }
+
   private static String clientOne(String path) {
     try {
       JsonObject client = new JsonObject(get(path, providerOneKey).body()).getJsonArray("clients").getJsonObject(0);
