@@ -67,6 +67,7 @@ public final class ApiVerticle extends VerticleBase {
     HazelcastInstance hazelcast = ClusterSetup.hazelcast(vertx);
     FiguresCache figures = new FiguresCache(vertx, FiguresCache.clusterMap(hazelcast), reader, config.businessZone(),
         Clock.systemUTC(), registry);
+    KnownProviders providers = new KnownProviders(vertx, pool);
     StreamTickets tickets = new StreamTickets(vertx, hazelcast.getMap("pulso.api.stream-tickets"));
     // Ahead of the key check: a browser's WebSocket cannot send the key; it shows a ticket instead.
     FiguresStream stream = new FiguresStream(vertx, tickets, figures, config.businessZone());
@@ -74,8 +75,8 @@ public final class ApiVerticle extends VerticleBase {
 
     router.route("/v1/*").handler(new Authentication(keys).authenticate());
     router.route("/v1/*").handler(new RateLimiter(config.api().rateLimitPerMinute(), Clock.systemUTC()));
-    router.post("/v1/stream-tickets").handler(tickets.issuing(pool));
-    ProviderRoutes.mount(router, config, pool, figures);
+    router.post("/v1/stream-tickets").handler(tickets.issuing(providers));
+    ProviderRoutes.mount(router, config, pool, providers, figures);
     AdminRoutes.mount(router, keys);
     router.route().last().handler(ctx -> ctx.fail(Problem.notFound("no such resource: " + ctx.request().method()
         + " " + ctx.request().path())));

@@ -6,7 +6,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -22,12 +21,12 @@ final class ClientDailySalesRoute implements Handler<RoutingContext> {
 
   private static final Set<String> PARAMETERS = Set.of("from", "to");
 
-  private final Pool pool;
+  private final KnownProviders providers;
   private final FiguresCache figures;
   private final ClientNames names;
 
-  ClientDailySalesRoute(Pool pool, FiguresCache figures, ClientNames names) {
-    this.pool = pool;
+  ClientDailySalesRoute(KnownProviders providers, FiguresCache figures, ClientNames names) {
+    this.providers = providers;
     this.figures = figures;
     this.names = names;
   }
@@ -39,7 +38,7 @@ final class ClientDailySalesRoute implements Handler<RoutingContext> {
     long clientId = Parameters.id(ctx.pathParam("clientId"), "clientId", Long.MAX_VALUE);
     Parameters.Range range = Parameters.range(ctx, DailySalesRoute.MAX_RANGE_DAYS);
     List<LocalDate> dates = range.days();
-    ProviderRoutes.requireProvider(pool, providerId)
+    providers.require(providerId)
         .compose(known -> names.of(List.of(clientId)))
         .compose(found -> {
           ClientNames.Name name = found.get(clientId);

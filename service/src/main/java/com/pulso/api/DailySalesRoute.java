@@ -6,7 +6,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -30,12 +29,12 @@ final class DailySalesRoute implements Handler<RoutingContext> {
   private static final int DEFAULT_LIMIT = 100;
   private static final int MAX_LIMIT = 1_000;
 
-  private final Pool pool;
+  private final KnownProviders providers;
   private final FiguresCache figures;
   private final ClientNames names;
 
-  DailySalesRoute(Pool pool, FiguresCache figures, ClientNames names) {
-    this.pool = pool;
+  DailySalesRoute(KnownProviders providers, FiguresCache figures, ClientNames names) {
+    this.providers = providers;
     this.figures = figures;
     this.names = names;
   }
@@ -59,7 +58,7 @@ final class DailySalesRoute implements Handler<RoutingContext> {
     String cursorText = ctx.queryParams().get("cursor");
     long after = cursorText == null ? 0 : Parameters.id(cursorText, "cursor", Long.MAX_VALUE);
     Instant asOf = Instant.now();
-    return ProviderRoutes.requireProvider(pool, providerId)
+    return providers.require(providerId)
         .compose(known -> figures.clientDay(providerId, date))
         .compose(totals -> {
           List<DailyClientTotal> matching = totals.stream()
@@ -96,7 +95,7 @@ final class DailySalesRoute implements Handler<RoutingContext> {
     int providerId = Parameters.pathId(ctx, "providerId");
     Parameters.Range range = Parameters.range(ctx, MAX_RANGE_DAYS);
     List<LocalDate> dates = range.days();
-    return ProviderRoutes.requireProvider(pool, providerId).compose(known -> {
+    return providers.require(providerId).compose(known -> {
       List<Future<List<DailyClientTotal>>> reads = new ArrayList<>();
       dates.forEach(day -> reads.add(figures.clientDay(providerId, day)));
       return Future.all(reads).map(all -> {

@@ -28,10 +28,12 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -42,7 +44,8 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>Expiry per kind of answer: {@link #OPEN_DAY} for today and yesterday (still changing),
  *       {@link #CLOSED_DAY} for older days; an event on {@code pulso.metrics.<providerId>} drops the
- *       days it names at once, on every member (each listens), from both levels.</li>
+ *       days it names at once, on every member (each listens), from both levels; watchers
+ *       ({@link #watch}) hear of it after.</li>
  *   <li>One load per key at a time: per member (Caffeine's in-flight future is shared by every
  *       waiting request) and across the cluster (a cluster lock per key; the second member finds
  *       the first one's answer in L2).</li>
@@ -68,6 +71,7 @@ final class FiguresCache {
   /** Bumped when a key is dropped: a load begun before does not store its answer. */
   private final ConcurrentHashMap<String, AtomicLong> generations = new ConcurrentHashMap<>();
   private final Set<Integer> listening = ConcurrentHashMap.newKeySet();
+  private final Map<Integer, Set<Consumer<JsonObject>>> watchers = new ConcurrentHashMap<>();
   private final Counter l2Hits;
   private final Counter l2Misses;
   private final Timer loads;
@@ -175,11 +179,25 @@ final class FiguresCache {
     });
   }
 
-  /** Listens to a provider's events the first time one of its figures is asked for. */
+  /**
+   * Calls {@code watcher} with every change event of the provider, once the days it names are
+   * dropped here (so what the watcher reads is fresh). Returns what stops watching.
+   */
+  Runnable watch(int providerId, Consumer<JsonObject> watcher) {
+    listen(providerId);
+    Set<Consumer<JsonObject>> providerWatchers = watchers.computeIfAbsent(providerId,
+        id -> ConcurrentHashMap.newKeySet());
+    providerWatchers.add(watcher);
+    return () -> providerWatchers.remove(watcher);
+  }
+
+  /** Listens to a provider's events the first time one of its figures is asked for or watched. */
   private void listen(int providerId) {
     if (listening.add(providerId)) {
-      vertx.eventBus().<JsonObject>consumer(MetricsEvent.address(providerId),
-          message -> invalidate(MetricsEvent.fromJson(message.body())));
+      vertx.eventBus().<JsonObject>consumer(MetricsEvent.address(providerId), message -> {
+        invalidate(MetricsEvent.fromJson(message.body()));
+        watchers.getOrDefault(providerId, Set.of()).forEach(watcher -> watcher.accept(message.body()));
+      });
     }
   }
 

@@ -1,8 +1,6 @@
 package com.pulso.api;
 
-import com.pulso.stream.MetricsEvent;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -17,10 +15,10 @@ import java.util.Set;
 
 /**
  * {@code /v1/providers/{providerId}/stream?ticket=}: a WebSocket that carries, on every change of the
- * provider's figures ({@code pulso.metrics.<providerId>}), what changed and today's totals, and a
+ * provider's figures ({@code pulso.metrics.<providerId>}, through {@link FiguresCache#watch}), what changed and today's totals, and a
  * heartbeat every {@link #HEARTBEAT}. Authenticated by a ticket of {@code POST /v1/stream-tickets}.
  * A subscriber that does not read fast enough (its write queue full) is closed, so it cannot hold
- * back the member; a closed connection releases its event-bus consumer and timer.
+ * back the member; a closed connection releases its timer, and the last one of a provider its watch.
  */
 final class FiguresStream {
 
@@ -33,7 +31,7 @@ final class FiguresStream {
   private final FiguresCache figures;
   private final ZoneId zone;
   private final Map<Integer, Set<ServerWebSocket>> subscribers = new HashMap<>();
-  private final Map<Integer, MessageConsumer<JsonObject>> consumers = new HashMap<>();
+  private final Map<Integer, Runnable> unwatch = new HashMap<>();
 
   FiguresStream(Vertx vertx, StreamTickets tickets, FiguresCache figures, ZoneId zone) {
     this.vertx = vertx;
@@ -64,14 +62,13 @@ final class FiguresStream {
   }
 
   /**
-   * One event-bus consumer per provider with subscribers on this member: each change is read once
-   * (the cache told first, so today's totals are fresh) and the same message goes to every socket.
+   * One watch of the provider's changes per member ({@link FiguresCache#watch}, which drops the
+   * cached days first, so today's totals are fresh): each change is read once and the same message
+   * goes to every socket.
    */
   private void stream(ServerWebSocket socket, int providerId) {
     Set<ServerWebSocket> sockets = subscribers.computeIfAbsent(providerId, id -> {
-      MessageConsumer<JsonObject> changes = vertx.eventBus().consumer(MetricsEvent.address(id));
-      changes.handler(message -> broadcast(id, message.body()));
-      consumers.put(id, changes);
+      unwatch.put(id, figures.watch(id, change -> broadcast(id, change)));
       return new LinkedHashSet<>();
     });
     sockets.add(socket);
@@ -81,14 +78,13 @@ final class FiguresStream {
       sockets.remove(socket);
       if (sockets.isEmpty()) {
         subscribers.remove(providerId);
-        consumers.remove(providerId).unregister();
+        unwatch.remove(providerId).run();
       }
     });
     send(socket, new JsonObject().put("type", "hello").put("providerId", providerId));
   }
 
   private void broadcast(int providerId, JsonObject change) {
-    figures.invalidate(MetricsEvent.fromJson(change));
     LocalDate today = LocalDate.now(zone);
     figures.dayTotal(providerId, today).onComplete(total -> {
       JsonObject out = new JsonObject().put("type", "change").put("change", change);

@@ -7,16 +7,12 @@ import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,13 +27,13 @@ final class RealtimeRoute implements Handler<RoutingContext> {
 
   static final int MINUTES = 60;
 
-  private final Pool pool;
+  private final KnownProviders providers;
   private final FiguresCache figures;
   private final ZoneId zone;
   private final Clock clock;
 
-  RealtimeRoute(Pool pool, FiguresCache figures, ZoneId zone, Clock clock) {
-    this.pool = pool;
+  RealtimeRoute(KnownProviders providers, FiguresCache figures, ZoneId zone, Clock clock) {
+    this.providers = providers;
     this.figures = figures;
     this.zone = zone;
     this.clock = clock;
@@ -50,29 +46,21 @@ final class RealtimeRoute implements Handler<RoutingContext> {
     LocalDateTime now = LocalDateTime.now(clock.withZone(zone)).truncatedTo(ChronoUnit.MINUTES);
     LocalDateTime first = now.minusMinutes(MINUTES - 1);
     LocalDate today = now.toLocalDate();
-    ProviderRoutes.requireProvider(pool, providerId)
-        .compose(known -> {
-          Future<List<String>> products = pool.preparedQuery("SELECT code FROM pulso.products WHERE provider_id = $1"
-              + " ORDER BY code").execute(Tuple.of(providerId)).map(rows -> {
-                List<String> codes = new ArrayList<>();
-                for (Row row : rows) {
-                  codes.add(row.getString(0));
-                }
-                return codes;
-              });
+    providers.products(providerId)
+        .compose(codes -> {
           Future<DailyTotal> total = figures.dayTotal(providerId, today);
           Future<List<MinuteBucket>> minutes = figures.productMinutes(providerId, today);
           // Just after midnight the window reaches into yesterday.
           Future<List<MinuteBucket>> before = first.toLocalDate().equals(today) ? Future.succeededFuture(List.of())
               : figures.productMinutes(providerId, first.toLocalDate());
-          return Future.all(products, total, minutes, before).map(all -> {
+          return Future.all(total, minutes, before).map(all -> {
             Map<String, Map<LocalDateTime, MinuteBucket>> byProduct = new HashMap<>();
             for (List<MinuteBucket> buckets : List.of(before.result(), minutes.result())) {
               buckets.forEach(bucket -> byProduct.computeIfAbsent(bucket.productCode(), code -> new HashMap<>())
                   .put(bucket.minute(), bucket));
             }
             JsonArray series = new JsonArray();
-            for (String code : products.result()) {
+            for (String code : codes) {
               Map<LocalDateTime, MinuteBucket> sold = byProduct.getOrDefault(code, Map.of());
               JsonArray points = new JsonArray();
               for (LocalDateTime minute = first; !minute.isAfter(now); minute = minute.plusMinutes(1)) {

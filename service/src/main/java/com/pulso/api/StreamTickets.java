@@ -6,7 +6,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
@@ -45,7 +44,7 @@ final class StreamTickets {
    * {@code POST /v1/stream-tickets[?providerId=]}: a ticket for the key's provider (an admin key
    * names one), answered once: {@code {ticket, providerId, expiresInSeconds, stream}}.
    */
-  Handler<RoutingContext> issuing(Pool pool) {
+  Handler<RoutingContext> issuing(KnownProviders providers) {
     return ctx -> {
       ApiKeys.Principal principal = Authentication.principal(ctx);
       Parameters.only(ctx, Set.of("providerId"));
@@ -57,7 +56,7 @@ final class StreamTickets {
       if (!principal.mayRead(providerId)) {
         throw new Problem(403, "this API key reads provider " + principal.providerId() + " only");
       }
-      ProviderRoutes.requireProvider(pool, providerId).compose(known -> issue(providerId))
+      providers.require(providerId).compose(known -> issue(providerId))
           .onSuccess(ticket -> ctx.response().setStatusCode(201).putHeader("content-type", "application/json")
               .putHeader("cache-control", "no-store")
               .end(new JsonObject().put("ticket", ticket).put("providerId", providerId)

@@ -6,7 +6,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,12 +35,12 @@ final class TopClientsRoute implements Handler<RoutingContext> {
       .thenComparing(Comparator.comparingLong(Spent::transactions).reversed())
       .thenComparingLong(Spent::clientId);
 
-  private final Pool pool;
+  private final KnownProviders providers;
   private final FiguresCache figures;
   private final ClientNames names;
 
-  TopClientsRoute(Pool pool, FiguresCache figures, ClientNames names) {
-    this.pool = pool;
+  TopClientsRoute(KnownProviders providers, FiguresCache figures, ClientNames names) {
+    this.providers = providers;
     this.figures = figures;
     this.names = names;
   }
@@ -52,7 +51,7 @@ final class TopClientsRoute implements Handler<RoutingContext> {
     int providerId = Parameters.pathId(ctx, "providerId");
     Parameters.Range range = Parameters.range(ctx, DailySalesRoute.MAX_RANGE_DAYS);
     int limit = Parameters.limit(ctx, "limit", DEFAULT_LIMIT, MAX_LIMIT);
-    ProviderRoutes.requireProvider(pool, providerId)
+    providers.require(providerId)
         .compose(known -> {
           List<Future<List<DailyClientTotal>>> reads = new ArrayList<>();
           range.days().forEach(day -> reads.add(figures.clientDay(providerId, day)));
