@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -46,12 +45,10 @@ final class ClientDailySalesRoute implements Handler<RoutingContext> {
             return Future.failedFuture(Problem.notFound("client " + clientId + " does not exist"));
           }
           // The provider's whole day, as cached for every route: one client of it here.
-          List<Future<List<DailyClientTotal>>> reads = new ArrayList<>();
-          dates.forEach(day -> reads.add(figures.clientDay(providerId, day)));
-          return Future.all(reads).map(all -> {
+          return figures.clientDays(providerId, dates).map(perDay -> {
             JsonArray days = new JsonArray();
             for (int i = 0; i < dates.size(); i++) {
-              DailyClientTotal total = reads.get(i).result().stream().filter(t -> t.clientId() == clientId).findFirst()
+              DailyClientTotal total = perDay.get(i).stream().filter(t -> t.clientId() == clientId).findFirst()
                   .orElse(new DailyClientTotal(providerId, dates.get(i), clientId, 0, new BigDecimal("0.00")));
               days.add(new JsonObject()
                   .put("date", total.day().toString())

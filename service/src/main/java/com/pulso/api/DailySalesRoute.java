@@ -9,7 +9,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -96,12 +95,10 @@ final class DailySalesRoute implements Handler<RoutingContext> {
     Parameters.Range range = Parameters.range(ctx, MAX_RANGE_DAYS);
     List<LocalDate> dates = range.days();
     return providers.require(providerId).compose(known -> {
-      List<Future<List<DailyClientTotal>>> reads = new ArrayList<>();
-      dates.forEach(day -> reads.add(figures.clientDay(providerId, day)));
-      return Future.all(reads).map(all -> {
+      return figures.clientDays(providerId, dates).map(perDay -> {
         JsonArray days = new JsonArray();
-        for (int i = 0; i < reads.size(); i++) {
-          List<DailyClientTotal> clients = reads.get(i).result();
+        for (int i = 0; i < dates.size(); i++) {
+          List<DailyClientTotal> clients = perDay.get(i);
           BigDecimal amount = clients.stream().map(DailyClientTotal::amount).reduce(new BigDecimal("0.00"), BigDecimal::add);
           days.add(new JsonObject()
               .put("date", dates.get(i).toString())

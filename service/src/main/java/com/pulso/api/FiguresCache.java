@@ -105,6 +105,12 @@ final class FiguresCache {
         FiguresCache::encodeClients, json -> decodeClients(providerId, day, json));
   }
 
+  /** {@link #clientDay} of every day of {@code days}, in their order. */
+  Future<List<List<DailyClientTotal>>> clientDays(int providerId, List<LocalDate> days) {
+    List<Future<List<DailyClientTotal>>> reads = days.stream().map(day -> clientDay(providerId, day)).toList();
+    return Future.all(reads).map(all -> reads.stream().map(Future::result).toList());
+  }
+
   Future<DailyTotal> dayTotal(int providerId, LocalDate day) {
     return get("total", providerId, day, () -> reader.dayTotal(providerId, day),
         total -> new JsonArray().add(total.transactions()).add(total.amount().toPlainString()).encode(),

@@ -1,16 +1,12 @@
 package com.pulso.api;
 
-import com.pulso.aggregate.DailyClientTotal;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -53,11 +49,9 @@ final class TopClientsRoute implements Handler<RoutingContext> {
     int limit = Parameters.limit(ctx, "limit", DEFAULT_LIMIT, MAX_LIMIT);
     providers.require(providerId)
         .compose(known -> {
-          List<Future<List<DailyClientTotal>>> reads = new ArrayList<>();
-          range.days().forEach(day -> reads.add(figures.clientDay(providerId, day)));
-          return Future.all(reads).map(all -> {
+          return figures.clientDays(providerId, range.days()).map(perDay -> {
             Map<Long, Spent> spent = new HashMap<>();
-            reads.forEach(read -> read.result().forEach(day -> spent.merge(day.clientId(),
+            perDay.forEach(days -> days.forEach(day -> spent.merge(day.clientId(),
                 new Spent(day.clientId(), day.transactions(), day.amount()), Spent::plus)));
             return spent.values().stream().sorted(MOST_FIRST).limit(limit).toList();
           });

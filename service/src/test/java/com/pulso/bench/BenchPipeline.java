@@ -14,6 +14,7 @@ import com.pulso.stream.TestStreams;
 import com.pulso.testing.Await;
 import com.pulso.testing.PipelineMember;
 import com.pulso.testing.SalesWorkload;
+import com.pulso.testing.SourceSql;
 import com.pulso.testing.TestServices;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,8 +31,6 @@ import java.math.BigDecimal;
 import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -146,13 +145,7 @@ final class BenchPipeline implements AutoCloseable {
   }
 
   long count(String sql) {
-    try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot run " + sql, e);
-    }
+    return SourceSql.count(config.database(), sql);
   }
 
   static double counter(MeterRegistry registry, String name) {

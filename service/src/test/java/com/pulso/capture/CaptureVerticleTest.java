@@ -14,6 +14,7 @@ import com.pulso.sales.SaleChange;
 import com.pulso.stream.SaleChangeCodec;
 import com.pulso.stream.TestStreams;
 import com.pulso.testing.Await;
+import com.pulso.testing.SourceSql;
 import com.pulso.testing.TestServices;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -170,18 +171,10 @@ class CaptureVerticleTest {
   }
 
   private long count(String sql) {
-    try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return SourceSql.count(config.database(), sql);
   }
 
-  private void execute(String sql) throws Exception {
-    try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement()) {
-      st.execute(sql);
-    }
+  private void execute(String sql) {
+    SourceSql.execute(config.database(), sql);
   }
 }

@@ -14,6 +14,7 @@ import com.pulso.stream.TestStreams;
 import com.pulso.testing.ExactFigures;
 import com.pulso.testing.PipelineMember;
 import com.pulso.testing.SalesWorkload;
+import com.pulso.testing.SourceSql;
 import com.pulso.testing.TestServices;
 import java.net.ServerSocket;
 import java.sql.Connection;
@@ -120,18 +121,10 @@ class ProductMappingChangeTest {
   }
 
   private long count(String sql) {
-    try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return SourceSql.count(config.database(), sql);
   }
 
-  private void execute(String sql) throws Exception {
-    try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement()) {
-      st.execute(sql);
-    }
+  private void execute(String sql) {
+    SourceSql.execute(config.database(), sql);
   }
 }

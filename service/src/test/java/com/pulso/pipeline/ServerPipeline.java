@@ -8,19 +8,16 @@ import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
 import com.pulso.db.FreshDatabase;
 import com.pulso.db.Migrations;
-import com.pulso.db.Postgres;
 import com.pulso.stream.TestStreams;
 import com.pulso.testing.Await;
 import com.pulso.testing.ExactFigures;
 import com.pulso.testing.SalesWorkload;
 import com.pulso.testing.ServerJvm;
+import com.pulso.testing.SourceSql;
 import com.pulso.testing.TestServices;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.HashMap;
@@ -121,13 +118,7 @@ final class ServerPipeline implements AutoCloseable {
   }
 
   long count(String sql) {
-    try (Connection c = Postgres.connect(config.database()); PreparedStatement st = c.prepareStatement(sql);
-         ResultSet rs = st.executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot run " + sql, e);
-    }
+    return SourceSql.count(config.database(), sql);
   }
 
 

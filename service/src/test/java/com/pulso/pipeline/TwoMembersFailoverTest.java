@@ -14,10 +14,10 @@ import com.pulso.stream.TestStreams;
 import com.pulso.testing.ExactFigures;
 import com.pulso.testing.PipelineMember;
 import com.pulso.testing.SalesWorkload;
+import com.pulso.testing.SourceSql;
 import com.pulso.testing.TestServices;
 import java.net.ServerSocket;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -153,13 +153,7 @@ class TwoMembersFailoverTest {
   }
 
   private long count(String sql) {
-    try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return SourceSql.count(config.database(), sql);
   }
 
   private static int freePort() throws Exception {
