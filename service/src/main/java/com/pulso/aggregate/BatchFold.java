@@ -20,8 +20,8 @@ import java.util.TreeMap;
 
 /**
  * One shard's batch of sale changes folded into one {@link ItemDelta} per metric item (pure: no I/O).
- * An insert adds one transaction and its amount to the sale's client-day, product-minute and the
- * consuming shard's day-total items; a void subtracts them; a correction subtracts the sale as it was
+ * An insert adds one transaction and its amount to the sale's client-day, client-product-day,
+ * product-minute and the consuming shard's day-total items; a void subtracts them; a correction subtracts the sale as it was
  * and adds it as it is, wherever each lands (the same item nets out, possibly to zero).
  *
  * <p>Changes must come in the shard's position order. A change at or below a position already folded
@@ -119,7 +119,8 @@ public final class BatchFold {
     BigDecimal amount = sign > 0 ? sale.amount() : sale.amount().negate();
     ClientDay clientDay = keys.clientDayOf(sale);
     ProductMinute minute = keys.productMinuteOf(sale);
-    for (MetricItem item : List.of(clientDay, minute, keys.shardDayTotalOf(sale, shardId))) {
+    List<MetricItem> items = List.of(clientDay, keys.clientProductDayOf(sale), minute, keys.shardDayTotalOf(sale, shardId));
+    for (MetricItem item : items) {
       ofChange.merge(item, new Contribution(position, sign, amount),
           (a, b) -> new Contribution(position, a.transactions() + b.transactions(), a.amount().add(b.amount())));
     }

@@ -22,6 +22,17 @@ public sealed interface MetricItem {
     }
   }
 
+  /**
+   * One provider's sales of one product to one client on one day: what a summary per product and
+   * its active clients are made of, for as long as the client-day items live.
+   */
+  record ClientProductDay(int providerId, LocalDate day, long clientId, String productCode) implements MetricItem {
+    public ClientProductDay {
+      Objects.requireNonNull(day, "day");
+      Objects.requireNonNull(productCode, "productCode");
+    }
+  }
+
   /** One provider's sales of one product within one minute (kept only for a retention period: TTL). */
   record ProductMinute(int providerId, LocalDateTime minute, String productCode) implements MetricItem {
     public ProductMinute {

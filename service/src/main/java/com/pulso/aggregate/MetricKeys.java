@@ -1,6 +1,7 @@
 package com.pulso.aggregate;
 
 import com.pulso.aggregate.MetricItem.ClientDay;
+import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricItem.ShardDayTotal;
 import com.pulso.aws.AwsResources;
@@ -25,6 +26,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  *
  * <pre>
  * P#&lt;provider&gt;#D#&lt;yyyy-MM-dd&gt;  C#&lt;clientId&gt;           tx, amount, p_&lt;shard&gt;
+ * P#&lt;provider&gt;#CP#&lt;yyyy-MM-dd&gt; C#&lt;clientId&gt;#&lt;product&gt; tx, amount, p_&lt;shard&gt;
  * P#&lt;provider&gt;#M#&lt;yyyy-MM-dd&gt;  &lt;HH:mm&gt;#&lt;product&gt;    tx, amount, ttl, p_&lt;shard&gt;
  * P#&lt;provider&gt;#T#&lt;yyyy-MM-dd&gt;  S#&lt;shardId&gt;            tx, amount, p_&lt;shard&gt;
  * P#&lt;provider&gt;#T#&lt;yyyy-MM-dd&gt;  S#bootstrap            tx, amount (the bootstrap's absolute base)
@@ -54,6 +56,7 @@ public final class MetricKeys {
   private static final String POSITION_PREFIX = "p_";
   private static final String METRIC_PREFIX = "P#";
   private static final String CLIENT_DAY = "D";
+  private static final String CLIENT_PRODUCT_DAY = "CP";
   private static final String PRODUCT_MINUTE = "M";
   private static final String DAY_TOTAL = "T";
   private static final String CLIENT_PREFIX = "C#";
@@ -77,6 +80,10 @@ public final class MetricKeys {
 
   public ClientDay clientDayOf(Sale sale) {
     return new ClientDay(sale.providerId(), dayOf(sale.time()), sale.clientId());
+  }
+
+  public ClientProductDay clientProductDayOf(Sale sale) {
+    return new ClientProductDay(sale.providerId(), dayOf(sale.time()), sale.clientId(), sale.productCode());
   }
 
   public ProductMinute productMinuteOf(Sale sale) {
@@ -111,6 +118,9 @@ public final class MetricKeys {
     if (item instanceof ClientDay) {
       return clientDayPartition(item.providerId(), item.day());
     }
+    if (item instanceof ClientProductDay) {
+      return clientProductDayPartition(item.providerId(), item.day());
+    }
     if (item instanceof ProductMinute) {
       return productMinutePartition(item.providerId(), item.day());
     }
@@ -120,6 +130,10 @@ public final class MetricKeys {
   public String sortKey(MetricItem item) {
     if (item instanceof ClientDay c) {
       return CLIENT_PREFIX + c.clientId();
+    }
+    if (item instanceof ClientProductDay c) {
+      // The client first: its id has no '#', so whatever follows it is the product code, '#' and all.
+      return CLIENT_PREFIX + c.clientId() + "#" + c.productCode();
     }
     if (item instanceof ProductMinute m) {
       return m.minute().format(MINUTE) + "#" + m.productCode();
@@ -135,6 +149,11 @@ public final class MetricKeys {
   /** The partition holding one provider's per-client items of a day (one item per client). */
   public String clientDayPartition(int providerId, LocalDate day) {
     return partition(providerId, CLIENT_DAY, day);
+  }
+
+  /** The partition holding one provider's per-client-and-product items of a day. */
+  public String clientProductDayPartition(int providerId, LocalDate day) {
+    return partition(providerId, CLIENT_PRODUCT_DAY, day);
   }
 
   /** The partition holding one provider's per-product minute items of a day. */
@@ -188,6 +207,13 @@ public final class MetricKeys {
         case CLIENT_DAY -> {
           if (sortKey.startsWith(CLIENT_PREFIX)) {
             return new ClientDay(providerId, day, Long.parseLong(sortKey.substring(CLIENT_PREFIX.length())));
+          }
+        }
+        case CLIENT_PRODUCT_DAY -> {
+          int hash = sortKey.indexOf('#', CLIENT_PREFIX.length());
+          if (sortKey.startsWith(CLIENT_PREFIX) && hash > CLIENT_PREFIX.length() && hash < sortKey.length() - 1) {
+            return new ClientProductDay(providerId, day,
+                Long.parseLong(sortKey.substring(CLIENT_PREFIX.length(), hash)), sortKey.substring(hash + 1));
           }
         }
         case PRODUCT_MINUTE -> {

@@ -1,6 +1,7 @@
 package com.pulso.aggregate;
 
 import com.pulso.aggregate.MetricItem.ClientDay;
+import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
@@ -57,6 +58,20 @@ public final class MetricsReader {
         })
         .filter(total -> !isZero(total.transactions(), total.amount()))
         .sorted(Comparator.comparingLong(DailyClientTotal::clientId))
+        .toList());
+  }
+
+  /** The provider's figures per client and product for a business day, by client id then product. */
+  public Future<List<DailyClientProductTotal>> clientProductDay(int providerId, LocalDate day) {
+    return query(keys.clientProductDayPartition(providerId, day)).map(items -> items.stream()
+        .map(item -> {
+          ClientProductDay key = (ClientProductDay) parse(item);
+          return new DailyClientProductTotal(providerId, day, key.clientId(), key.productCode(), transactions(item),
+              amount(item));
+        })
+        .filter(total -> !isZero(total.transactions(), total.amount()))
+        .sorted(Comparator.comparingLong(DailyClientProductTotal::clientId)
+            .thenComparing(DailyClientProductTotal::productCode))
         .toList());
   }
 

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.pulso.aggregate.DailyClientProductTotal;
 import com.pulso.aggregate.DailyClientTotal;
 import com.pulso.aggregate.DailyTotal;
 import com.pulso.aggregate.MetricsChanged;
@@ -61,6 +62,8 @@ final class FiguresCache {
   static final Duration CLOSED_DAY = Duration.ofMinutes(10);
   private static final String MAP = "pulso.api.figures";
   private static final Duration LOCK_WAIT = Duration.ofSeconds(2);
+  /** Every kind of answer a provider's day has (the first part of its cache key). */
+  private static final List<String> KINDS = List.of("clients", "products", "total", "minutes");
 
   private final Vertx vertx;
   private final MetricsReader reader;
@@ -107,8 +110,22 @@ final class FiguresCache {
 
   /** {@link #clientDay} of every day of {@code days}, in their order. */
   Future<List<List<DailyClientTotal>>> clientDays(int providerId, List<LocalDate> days) {
-    List<Future<List<DailyClientTotal>>> reads = days.stream().map(day -> clientDay(providerId, day)).toList();
-    return Future.all(reads).map(all -> reads.stream().map(Future::result).toList());
+    return all(days.stream().map(day -> clientDay(providerId, day)).toList());
+  }
+
+  private static <T> Future<List<T>> all(List<Future<T>> reads) {
+    return Future.all(reads).map(done -> reads.stream().map(Future::result).toList());
+  }
+
+  /** The provider's day per client and product (what summaries are made of). */
+  Future<List<DailyClientProductTotal>> clientProductDay(int providerId, LocalDate day) {
+    return get("products", providerId, day, () -> reader.clientProductDay(providerId, day),
+        FiguresCache::encodeClientProducts, json -> decodeClientProducts(providerId, day, json));
+  }
+
+  /** {@link #clientProductDay} of every day of {@code days}, in their order. */
+  Future<List<List<DailyClientProductTotal>>> clientProductDays(int providerId, List<LocalDate> days) {
+    return all(days.stream().map(day -> clientProductDay(providerId, day)).toList());
   }
 
   Future<DailyTotal> dayTotal(int providerId, LocalDate day) {
@@ -128,7 +145,7 @@ final class FiguresCache {
   /** Drops every answer of the provider's days named by {@code changed}, from both levels. */
   void invalidate(MetricsChanged changed) {
     for (LocalDate day : changed.days()) {
-      for (String kind : List.of("clients", "total", "minutes")) {
+      for (String kind : KINDS) {
         String key = key(kind, changed.providerId(), day);
         generations.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
         l1.synchronous().invalidate(key);
@@ -239,6 +256,23 @@ final class FiguresCache {
     new JsonArray(json).forEach(item -> {
       JsonArray t = (JsonArray) item;
       totals.add(new DailyClientTotal(providerId, day, t.getLong(0), t.getLong(1), new BigDecimal(t.getString(2))));
+    });
+    return List.copyOf(totals);
+  }
+
+  private static String encodeClientProducts(List<DailyClientProductTotal> totals) {
+    JsonArray array = new JsonArray();
+    totals.forEach(t -> array.add(new JsonArray().add(t.clientId()).add(t.productCode()).add(t.transactions())
+        .add(t.amount().toPlainString())));
+    return array.encode();
+  }
+
+  private static List<DailyClientProductTotal> decodeClientProducts(int providerId, LocalDate day, String json) {
+    List<DailyClientProductTotal> totals = new ArrayList<>();
+    new JsonArray(json).forEach(item -> {
+      JsonArray t = (JsonArray) item;
+      totals.add(new DailyClientProductTotal(providerId, day, t.getLong(0), t.getString(1), t.getLong(2),
+          new BigDecimal(t.getString(3))));
     });
     return List.copyOf(totals);
   }

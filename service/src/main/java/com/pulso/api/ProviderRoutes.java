@@ -16,6 +16,7 @@ final class ProviderRoutes {
     router.get("/v1/providers/:providerId/daily-sales").handler(new DailySalesRoute(providers, figures, names));
     router.get("/v1/providers/:providerId/clients/:clientId/daily-sales")
         .handler(new ClientDailySalesRoute(providers, figures, names));
+    router.get("/v1/providers/:providerId/summary").handler(new SummaryRoute(providers, figures));
     router.get("/v1/providers/:providerId/top-clients").handler(new TopClientsRoute(providers, figures, names));
     router.get("/v1/providers/:providerId/realtime")
         .handler(new RealtimeRoute(providers, figures, config.businessZone(), Clock.systemUTC()));

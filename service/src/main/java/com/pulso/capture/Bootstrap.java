@@ -3,6 +3,7 @@ package com.pulso.capture;
 import com.pulso.aggregate.BaselineFigure;
 import com.pulso.aggregate.BaselineWriter;
 import com.pulso.aggregate.MetricItem.ClientDay;
+import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.capture.BootstrapQueries.Query;
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
 public final class Bootstrap {
 
   /** What a bootstrap counted: the slot's consistent point and the items written per kind. */
-  public record Baseline(Lsn consistentPoint, long clientDays, long productMinutes, long dayTotals) {}
+  public record Baseline(Lsn consistentPoint, long clientDays, long clientProductDays, long productMinutes,
+                         long dayTotals) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(Bootstrap.class);
   /** What PostgreSQL names exported snapshots (e.g. 00000003-00000002-1): checked before it is spliced into SQL. */
@@ -145,9 +147,9 @@ public final class Bootstrap {
             .onSuccess(v -> vertx.eventBus().publish(BootstrapGate.ADDRESS, config.capture().slotName()))
             .compose(v -> recordCompletion(baseline.consistentPoint()))
             .map(baseline))
-        .onSuccess(baseline -> LOG.info("Capture slot {} bootstrapped from {}: {} client-day, {} product-minute and {}"
-                + " day-total items", config.capture().slotName(), baseline.consistentPoint(), baseline.clientDays(),
-            baseline.productMinutes(), baseline.dayTotals()));
+        .onSuccess(baseline -> LOG.info("Capture slot {} bootstrapped from {}: {} client-day, {} client-product-day,"
+                + " {} product-minute and {} day-total items", config.capture().slotName(), baseline.consistentPoint(),
+            baseline.clientDays(), baseline.clientProductDays(), baseline.productMinutes(), baseline.dayTotals()));
   }
 
   private Future<Baseline> redo(boolean slotExists) {
@@ -199,17 +201,20 @@ public final class Bootstrap {
     // A minute item outlives its minute by the retention: older minutes would be written already expired.
     LocalDateTime firstMinute = LocalDateTime.ofInstant(now.minus(config.aggregate().minuteRetention()),
         config.businessZone()).truncatedTo(ChronoUnit.MINUTES);
-    return stream(connection, queries.clientDays(firstDay), row -> new BaselineFigure(
-            new ClientDay(row.getInteger(0), row.getLocalDate(2), row.getLong(1)), row.getLong(3), amount(row, 4)))
-        .compose(clientDays -> {
-          Future<Long> productMinutes = stream(connection, queries.productMinutes(firstMinute),
-              row -> new BaselineFigure(new ProductMinute(row.getInteger(0), row.getLocalDateTime(2), row.getString(1)),
-                  row.getLong(3), amount(row, 4)));
-          return productMinutes.compose(minuteItems -> stream(connection, queries.dayTotals(firstDay),
-                  row -> new BaselineFigure(keys.bootstrapDayTotal(row.getInteger(0), row.getLocalDate(1)),
-                      row.getLong(2), amount(row, 3)))
-              .map(dayTotals -> new Baseline(consistentPoint, clientDays, minuteItems, dayTotals)));
-        });
+    Future<Long> clientDays = stream(connection, queries.clientDays(firstDay), row -> new BaselineFigure(
+        new ClientDay(row.getInteger(0), row.getLocalDate(2), row.getLong(1)), row.getLong(3), amount(row, 4)));
+    // One query at a time: they share the snapshot's one connection.
+    Future<Long> clientProductDays = clientDays.compose(v -> stream(connection, queries.clientProductDays(firstDay),
+        row -> new BaselineFigure(new ClientProductDay(row.getInteger(0), row.getLocalDate(3), row.getLong(1),
+            row.getString(2)), row.getLong(4), amount(row, 5))));
+    Future<Long> productMinutes = clientProductDays.compose(v -> stream(connection, queries.productMinutes(firstMinute),
+        row -> new BaselineFigure(new ProductMinute(row.getInteger(0), row.getLocalDateTime(2), row.getString(1)),
+            row.getLong(3), amount(row, 4))));
+    Future<Long> dayTotals = productMinutes.compose(v -> stream(connection, queries.dayTotals(firstDay),
+        row -> new BaselineFigure(keys.bootstrapDayTotal(row.getInteger(0), row.getLocalDate(1)), row.getLong(2),
+            amount(row, 3))));
+    return dayTotals.map(v -> new Baseline(consistentPoint, clientDays.result(), clientProductDays.result(),
+        productMinutes.result(), dayTotals.result()));
   }
 
   /** Streams a query's rows through a cursor into the writer, one chunk at a time; completes with the row count. */

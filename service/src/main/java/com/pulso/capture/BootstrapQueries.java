@@ -87,6 +87,12 @@ final class BootstrapQueries {
         + ", count(*), sum(" + amount() + ")::text", day() + " >= " + bound(), "1, 2, 3", firstDay);
   }
 
+  /** Provider, client, product, day, transactions, amount (text): the days from {@code firstDay} on. */
+  Query clientProductDays(LocalDate firstDay) {
+    return query("p.provider_id, " + column(source.saleClientColumn()) + "::text::bigint, p.code, " + day()
+        + ", count(*), sum(" + amount() + ")::text", day() + " >= " + bound(), "1, 2, 3, 4", firstDay);
+  }
+
   /** Provider, product, minute, transactions, amount (text): the minutes from {@code firstMinute} on. */
   Query productMinutes(LocalDateTime firstMinute) {
     String minute = "date_trunc('minute', " + localTime() + ")";

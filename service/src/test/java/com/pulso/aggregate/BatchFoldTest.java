@@ -3,6 +3,7 @@ package com.pulso.aggregate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.pulso.aggregate.MetricItem.ClientDay;
+import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricItem.ShardDayTotal;
 import com.pulso.sales.Lsn;
@@ -35,13 +36,14 @@ class BatchFoldTest {
   private final MetricKeys keys = new MetricKeys(BOGOTA);
 
   @Test
-  void insertAddsOneTransactionAndItsAmountToTheSalesThreeItems() {
+  void insertAddsOneTransactionAndItsAmountToTheSalesFourItems() {
     Sale sale = sale(1, 45, "LAC-001", 1, LAST_SECOND_OF_29TH, "12500.00");
 
     BatchFold fold = BatchFold.of(keys, SHARD, List.of(new SaleChange.Inserted(position(1), Instant.EPOCH, sale)));
 
     assertThat(totals(fold)).containsOnly(
         Map.entry(new ClientDay(1, NOV_29, 45), figures(1, "12500.00")),
+        Map.entry(new ClientProductDay(1, NOV_29, 45, "LAC-001"), figures(1, "12500.00")),
         Map.entry(new ProductMinute(1, LocalDateTime.of(2026, 11, 29, 23, 59), "LAC-001"), figures(1, "12500.00")),
         Map.entry(new ShardDayTotal(1, NOV_29, SHARD), figures(1, "12500.00")));
     assertThat(fold.deltas()).allSatisfy(delta -> {
@@ -59,7 +61,7 @@ class BatchFoldTest {
         new SaleChange.Inserted(position(1), Instant.EPOCH, sale),
         new SaleChange.Voided(position(2), Instant.EPOCH, sale)));
 
-    assertThat(fold.deltas()).hasSize(3).allSatisfy(delta -> {
+    assertThat(fold.deltas()).hasSize(4).allSatisfy(delta -> {
       assertThat(delta.transactions()).isZero();
       assertThat(delta.amount()).isEqualTo(new BigDecimal("0.00"));
       assertThat(delta.contributions()).extracting(Contribution::transactions).containsExactly(1L, -1L);
@@ -78,9 +80,11 @@ class BatchFoldTest {
 
     assertThat(totals(fold)).containsOnly(
         Map.entry(new ClientDay(1, NOV_29, 45), figures(-1, "-12500.00")),
+        Map.entry(new ClientProductDay(1, NOV_29, 45, "LAC-001"), figures(-1, "-12500.00")),
         Map.entry(new ProductMinute(1, LocalDateTime.of(2026, 11, 29, 23, 59), "LAC-001"), figures(-1, "-12500.00")),
         Map.entry(new ShardDayTotal(1, NOV_29, SHARD), figures(-1, "-12500.00")),
         Map.entry(new ClientDay(2, NOV_30, 46), figures(1, "99.99")),
+        Map.entry(new ClientProductDay(2, NOV_30, 46, "CAR-010"), figures(1, "99.99")),
         Map.entry(new ProductMinute(2, LocalDateTime.of(2026, 11, 30, 0, 0), "CAR-010"), figures(1, "99.99")),
         Map.entry(new ShardDayTotal(2, NOV_30, SHARD), figures(1, "99.99")));
     assertThat(fold.changed()).containsOnlyKeys(1, 2);
@@ -98,7 +102,7 @@ class BatchFoldTest {
 
     BatchFold fold = BatchFold.of(keys, SHARD, List.of(new SaleChange.Corrected(position(4), Instant.EPOCH, before, after)));
 
-    assertThat(fold.deltas()).hasSize(3).allSatisfy(delta ->
+    assertThat(fold.deltas()).hasSize(4).allSatisfy(delta ->
         assertThat(delta.contributions()).containsExactly(new Contribution(position(4), 0, new BigDecimal("2.35"))));
   }
 
@@ -109,7 +113,7 @@ class BatchFoldTest {
 
     BatchFold fold = BatchFold.of(keys, SHARD, List.of(new SaleChange.Corrected(position(5), Instant.EPOCH, before, sameFigures)));
 
-    assertThat(fold.deltas()).hasSize(3).allSatisfy(delta -> {
+    assertThat(fold.deltas()).hasSize(4).allSatisfy(delta -> {
       assertThat(delta.contributions()).containsExactly(new Contribution(position(5), 0, new BigDecimal("0.00")));
       assertThat(delta.last()).isEqualTo(position(5));
     });

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.pulso.aggregate.BaselineFigure;
 import com.pulso.aggregate.BaselineWriter;
 import com.pulso.aggregate.MetricItem.ClientDay;
+import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsChanged;
@@ -120,6 +121,13 @@ class ProviderApiTest {
       figures.add(new BaselineFigure(new ClientDay(1, DAY, client), client, new BigDecimal(client + "00.05")));
     }
     figures.add(new BaselineFigure(new ClientDay(2, DAY, 7), 3, new BigDecimal("999.99")));
+    // Per client and product, for the summary (provider 1's client-days above are not made of these).
+    figures.add(new BaselineFigure(new ClientProductDay(1, DAY, 1, "LAC-001"), 2, new BigDecimal("10.01")));
+    figures.add(new BaselineFigure(new ClientProductDay(1, DAY, 1, "LAC-002"), 1, new BigDecimal("5.00")));
+    figures.add(new BaselineFigure(new ClientProductDay(1, DAY, 2, "LAC-001"), 1, new BigDecimal("3.33")));
+    figures.add(new BaselineFigure(new ClientProductDay(1, DAY.minusDays(1), 2, "LAC-001"), 1, new BigDecimal("1.00")));
+    figures.add(new BaselineFigure(new ClientProductDay(1, DAY.minusDays(1), 3, "OLD-009"), 1, new BigDecimal("2.00")));
+    figures.add(new BaselineFigure(new ClientProductDay(2, DAY, 7, "CAF-001"), 3, new BigDecimal("999.99")));
     figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 1), 2, new BigDecimal("10.00")));
     figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 6), 1, new BigDecimal("999.00")));
     // Today's total and two minutes of the last hour, as the bootstrap or the stream would leave them.
@@ -243,6 +251,42 @@ class ProviderApiTest {
   }
 
   @Test
+  void theSummaryGivesTotalsAverageTicketAndActiveClientsOverallAndPerProduct() throws Exception {
+    JsonObject day = new JsonObject(get("/v1/providers/1/summary?from=" + DAY + "&to=" + DAY, providerOneKey).body());
+    // 18.34 / 4 = 4.585 and 13.34 / 3 = 4.4466…: half-up to the cent.
+    assertThat(day.copy().put("products", null)).isEqualTo(new JsonObject().put("providerId", 1)
+        .put("from", DAY.toString()).put("to", DAY.toString()).put("transactions", 4).put("totalAmount", "18.34")
+        .put("averageTicket", "4.59").put("activeClients", 2).put("products", null));
+    assertThat(day.getJsonArray("products")).containsExactly(
+        summary("LAC-001", 3, "13.34", "4.45", 2),
+        summary("LAC-002", 1, "5.00", "5.00", 1));
+
+    // Over two days a client counts once; a product no longer the provider's still shows what it sold.
+    JsonObject range = new JsonObject(get("/v1/providers/1/summary?from=" + DAY.minusDays(1) + "&to=" + DAY,
+        providerOneKey).body());
+    assertThat(range.getString("totalAmount")).isEqualTo("21.34");
+    assertThat(range.getInteger("activeClients")).isEqualTo(3);
+    assertThat(range.getJsonArray("products")).containsExactly(
+        summary("LAC-001", 4, "14.34", "3.59", 2),
+        summary("LAC-002", 1, "5.00", "5.00", 1),
+        summary("OLD-009", 1, "2.00", "2.00", 1));
+
+    // A range without sales: zeros, every product listed.
+    JsonObject empty = new JsonObject(get("/v1/providers/1/summary?from=2020-01-01&to=2020-01-31", providerOneKey).body());
+    assertThat(empty.getString("averageTicket")).isEqualTo("0.00");
+    assertThat(empty.getJsonArray("products")).containsExactly(
+        summary("LAC-001", 0, "0.00", "0.00", 0),
+        summary("LAC-002", 0, "0.00", "0.00", 0));
+    assertProblem(get("/v1/providers/1/summary?from=" + DAY, providerOneKey), 400, "'to'");
+    assertProblem(get("/v1/providers/1/summary?from=" + DAY + "&to=" + DAY + "&limit=3", providerOneKey), 400, "limit");
+  }
+
+  private static JsonObject summary(String product, long transactions, String amount, String average, int clients) {
+    return new JsonObject().put("productCode", product).put("transactions", transactions).put("totalAmount", amount)
+        .put("averageTicket", average).put("activeClients", clients);
+  }
+
+  @Test
   void rangesAreCheckedBeforeAnythingIsRead() throws Exception {
     String daily = "/v1/providers/1/daily-sales?";
     assertProblem(get(daily + "from=" + DAY + "&to=" + DAY.minusDays(1), providerOneKey), 400, "is after to");
@@ -260,7 +304,9 @@ class ProviderApiTest {
   void anotherProvidersRoutesAreForbiddenAndSayNothingOfItsData() throws Exception {
     for (String route : List.of("/v1/providers/2/daily-sales?from=" + DAY + "&to=" + DAY,
         "/v1/providers/2/clients/7/daily-sales?from=" + DAY + "&to=" + DAY,
-        "/v1/providers/2/top-clients?from=" + DAY + "&to=" + DAY)) {
+        "/v1/providers/2/top-clients?from=" + DAY + "&to=" + DAY,
+        "/v1/providers/2/summary?from=" + DAY + "&to=" + DAY,
+        "/v1/providers/2/realtime")) {
       HttpResponse<String> forbidden = get(route, providerOneKey);
       assertProblem(forbidden, 403, "reads provider 1 only");
       assertThat(forbidden.body()).doesNotContain("999.99");

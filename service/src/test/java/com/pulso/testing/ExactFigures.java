@@ -6,6 +6,7 @@ import com.pulso.aggregate.MetricsReader;
 import com.pulso.aws.AwsClients;
 import com.pulso.config.PulsoConfig;
 import com.pulso.testing.SalesGroundTruth.ClientDay;
+import com.pulso.testing.SalesGroundTruth.ClientProductDay;
 import com.pulso.testing.SalesGroundTruth.Figures;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -19,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The final check of a pipeline test: once the source is quiet, DynamoDB's figures become exactly the
- * SQL ground truth — every provider × client × day and every provider's day total, to the cent.
+ * SQL ground truth — every provider × client × day, every provider × client × product × day and every
+ * provider's day total, to the cent.
  */
 public final class ExactFigures {
 
@@ -27,15 +29,16 @@ public final class ExactFigures {
   private record ProviderDay(int providerId, LocalDate day) {}
 
   /** What DynamoDB held at one reading. */
-  private record Reading(Map<ClientDay, Figures> clientDays, Map<ProviderDay, Figures> dayTotals) {}
+  private record Reading(Map<ClientDay, Figures> clientDays, Map<ClientProductDay, Figures> clientProductDays,
+                         Map<ProviderDay, Figures> dayTotals) {}
 
   private ExactFigures() {}
 
-  /** Waits up to {@code bound} for the client-day figures and the day totals to equal SQL's. */
+  /** Waits up to {@code bound} for the client-day, client-product-day figures and the day totals to equal SQL's. */
   public static void awaitGroundTruth(PulsoConfig config, AwsClients clients, List<Integer> providers,
                                       List<LocalDate> days, Duration bound) throws Exception {
     Map<ClientDay, Figures> truth = SalesGroundTruth.clientDays(config);
-    Reading expected = new Reading(truth, dayTotals(truth, providers, days));
+    Reading expected = new Reading(truth, SalesGroundTruth.clientProductDays(config), dayTotals(truth, providers, days));
     MetricsReader reader = new MetricsReader(clients, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
     AtomicReference<Reading> seen = new AtomicReference<>();
     Await.waitUntil(() -> {
@@ -57,7 +60,8 @@ public final class ExactFigures {
             new Figures(total.transactions(), total.amount().setScale(2, RoundingMode.UNNECESSARY)));
       }
     }
-    return new Reading(RealtimeFigures.clientDays(reader, providers, days), totals);
+    return new Reading(RealtimeFigures.clientDays(reader, providers, days),
+        RealtimeFigures.clientProductDays(reader, providers, days), totals);
   }
 
   private static Map<ProviderDay, Figures> dayTotals(Map<ClientDay, Figures> truth, List<Integer> providers,
@@ -73,20 +77,24 @@ public final class ExactFigures {
     return totals;
   }
 
+  private static <K> String different(Map<K, Figures> expected, Map<K, Figures> seen) {
+    long missingOrWrong = expected.entrySet().stream().filter(e -> !e.getValue().equals(seen.get(e.getKey()))).count();
+    long extra = seen.keySet().stream().filter(k -> !expected.containsKey(k)).count();
+    return missingOrWrong + " of " + expected.size() + " missing or different, " + extra + " extra";
+  }
+
   private static String difference(Reading expected, Reading seen) {
     if (seen == null) {
       return "nothing read yet";
     }
-    Map<ClientDay, Figures> truth = expected.clientDays();
-    long missingOrWrong = truth.entrySet().stream().filter(e -> !e.getValue().equals(seen.clientDays().get(e.getKey()))).count();
-    long extra = seen.clientDays().keySet().stream().filter(k -> !truth.containsKey(k)).count();
     List<String> totals = new ArrayList<>();
     expected.dayTotals().forEach((key, figures) -> {
       if (!figures.equals(seen.dayTotals().get(key))) {
         totals.add(key + " expected " + figures + ", read " + seen.dayTotals().get(key));
       }
     });
-    return missingOrWrong + " of " + truth.size() + " client-days missing or different, " + extra + " extra; day totals"
+    return "client-days: " + different(expected.clientDays(), seen.clientDays()) + "; client-product-days: "
+        + different(expected.clientProductDays(), seen.clientProductDays()) + "; day totals"
         + (totals.isEmpty() ? " equal" : " different: " + totals);
   }
 }

@@ -1,8 +1,10 @@
 package com.pulso.testing;
 
+import com.pulso.aggregate.DailyClientProductTotal;
 import com.pulso.aggregate.DailyClientTotal;
 import com.pulso.aggregate.MetricsReader;
 import com.pulso.testing.SalesGroundTruth.ClientDay;
+import com.pulso.testing.SalesGroundTruth.ClientProductDay;
 import com.pulso.testing.SalesGroundTruth.Figures;
 import java.math.RoundingMode;
 import java.time.LocalDate;
@@ -10,7 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
-/** The real-time provider × client × day figures as DynamoDB holds them, shaped like {@link SalesGroundTruth}'s. */
+/** The real-time provider × client (× product) × day figures as DynamoDB holds them, shaped like {@link SalesGroundTruth}'s. */
 public final class RealtimeFigures {
 
   private RealtimeFigures() {}
@@ -22,6 +24,20 @@ public final class RealtimeFigures {
       for (LocalDate day : days) {
         for (DailyClientTotal total : Await.await(reader.clientDay(provider, day))) {
           figures.put(new ClientDay(provider, total.clientId(), day),
+              new Figures(total.transactions(), total.amount().setScale(2, RoundingMode.UNNECESSARY)));
+        }
+      }
+    }
+    return figures;
+  }
+
+  public static Map<ClientProductDay, Figures> clientProductDays(MetricsReader reader, Collection<Integer> providers,
+                                                                 Collection<LocalDate> days) throws Exception {
+    Map<ClientProductDay, Figures> figures = new HashMap<>();
+    for (int provider : providers) {
+      for (LocalDate day : days) {
+        for (DailyClientProductTotal total : Await.await(reader.clientProductDay(provider, day))) {
+          figures.put(new ClientProductDay(provider, total.clientId(), total.productCode(), day),
               new Figures(total.transactions(), total.amount().setScale(2, RoundingMode.UNNECESSARY)));
         }
       }
