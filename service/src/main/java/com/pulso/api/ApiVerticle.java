@@ -70,8 +70,8 @@ public final class ApiVerticle extends VerticleBase {
     KnownProviders providers = new KnownProviders(vertx, pool);
     StreamTickets tickets = new StreamTickets(vertx, hazelcast.getMap("pulso.api.stream-tickets"));
     // Ahead of the key check: a browser's WebSocket cannot send the key; it shows a ticket instead.
-    FiguresStream stream = new FiguresStream(vertx, tickets, figures, config.businessZone());
-    router.get("/v1/providers/:providerId/stream").handler(stream::handle);
+    FiguresStream stream = new FiguresStream(vertx, tickets, figures, config.businessZone(), registry);
+    router.get("/v1/providers/:providerId/stream").handler(stream::notUpgraded);
 
     router.route("/v1/*").handler(new Authentication(keys).authenticate());
     router.route("/v1/*").handler(new RateLimiter(config.api().rateLimitPerMinute(), Clock.systemUTC()));
@@ -89,7 +89,8 @@ public final class ApiVerticle extends VerticleBase {
           .setCertPath(http.tlsCert().toString()).setKeyPath(http.tlsKey().toString()));
     }
     server = vertx.createHttpServer(options);
-    return server.requestHandler(router).listen()
+    return server.requestHandler(router).webSocketHandshakeHandler(stream::handshake).webSocketHandler(stream::open)
+        .listen()
         .recover(err -> Future.failedFuture(new IllegalStateException(
             "HTTP server cannot listen on " + http.host() + ":" + http.port() + " (http.port / PULSO_HTTP_PORT): "
                 + err.getMessage(), err)));

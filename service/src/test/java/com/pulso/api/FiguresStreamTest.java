@@ -1,0 +1,244 @@
+package com.pulso.api;
+
+import static com.pulso.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.pulso.aggregate.MetricItem.ClientDay;
+import com.pulso.aggregate.MetricsChanged;
+import com.pulso.aws.AwsClients;
+import com.pulso.aws.AwsResources;
+import com.pulso.cluster.ClusterSetup;
+import com.pulso.config.ConfigLoader;
+import com.pulso.config.PulsoConfig;
+import com.pulso.db.FreshDatabase;
+import com.pulso.db.Migrations;
+import com.pulso.db.Postgres;
+import com.pulso.observability.Readiness;
+import com.pulso.stream.MetricsEvent;
+import com.pulso.testing.Await;
+import com.pulso.testing.SalesWorkload;
+import com.pulso.testing.TestServices;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The provider WebSocket at scale, on one member: many subscribers each get every change, a
+ * subscriber that stops reading is dropped while the others go on, and closed connections leave
+ * nothing behind (the member's subscriber and watch gauges return to zero).
+ */
+class FiguresStreamTest {
+
+  private static final String ADMIN = "stream-test-admin-key-0123456789";
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final LocalDate DAY = LocalDate.of(2026, 11, 28);
+  private static final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  private static Vertx vertx;
+  private static AwsClients aws;
+  private static int httpPort;
+  private static String providerKey;
+
+  @BeforeAll
+  static void server() throws Exception {
+    TestServices.config();
+    Map<String, String> env = new HashMap<>(TestServices.env());
+    env.put(ConfigLoader.envName("aws.dynamodb.table"), "stream-" + UUID.randomUUID());
+    env.put(ConfigLoader.envName("http.host"), "127.0.0.1");
+    env.put(ConfigLoader.envName("api.rateLimitPerMinute"), "100000");
+    env.put(ConfigLoader.envName("cluster.port"), String.valueOf(freePort()));
+    env.put(ConfigLoader.envName("cluster.name"), "stream-" + UUID.randomUUID());
+    PulsoConfig config = FreshDatabase.create(ConfigLoader.load(TestServices.home().resolve("conf"), env), true);
+    Migrations.migrate(config);
+    SalesWorkload.createProviders(config);
+    vertx = await(ClusterSetup.join(config.cluster(), new VertxOptions(), Vertx.builder()));
+    aws = new AwsClients(vertx, config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    await(new AwsResources(vertx, aws, config).createTableIfMissing());
+    Pool pool = Postgres.pool(vertx, config.database());
+    ApiKeys keys = new ApiKeys(pool);
+    await(keys.ensure(ADMIN, null));
+    providerKey = await(keys.create(1)).key();
+    httpPort = freePort();
+    env.put(ConfigLoader.envName("http.port"), String.valueOf(httpPort));
+    PulsoConfig served = ConfigLoader.load(TestServices.home().resolve("conf"), env).withDatabase(config.database());
+    await(vertx.deployVerticle(new ApiVerticle(served, pool, aws, keys, new Readiness(), registry)));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    aws.close();
+    await(vertx.close());
+  }
+
+  @Test
+  void aThousandSubscribersEachReceiveEveryChangeAndClosingThemReleasesTheirResources() throws Exception {
+    int subscribers = 1_000;
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(subscribers));
+    List<AtomicInteger> changes = new ArrayList<>();
+    List<WebSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < subscribers; i++) {
+        AtomicInteger received = new AtomicInteger();
+        changes.add(received);
+        // The handler is set as the socket opens, on its event loop: the hello that follows is not missed.
+        sockets.add(await(client.connect(httpPort, "127.0.0.1", ticketPath()).onSuccess(socket ->
+            socket.textMessageHandler(text -> {
+              if ("change".equals(new JsonObject(text).getString("type"))) {
+                received.incrementAndGet();
+              }
+            }))));
+      }
+      awaitGauge("pulso.api.stream.subscribers", subscribers);
+      assertThat(gauge("pulso.api.stream.providers")).as("one watch for the provider, however many sockets").isEqualTo(1);
+
+      for (int event = 1; event <= 3; event++) {
+        publishChange(Set.of(new ClientDay(1, DAY, event)));
+        int expected = event;
+        Await.waitUntil(() -> changes.stream().allMatch(count -> count.get() == expected), Duration.ofSeconds(20),
+            () -> "every subscriber got change " + expected + "; behind: "
+                + changes.stream().filter(count -> count.get() < expected).count());
+      }
+    } finally {
+      await(Future.all(sockets.stream().map(WebSocket::close).toList()));
+      await(client.close());
+    }
+    awaitGauge("pulso.api.stream.subscribers", 0);
+    awaitGauge("pulso.api.stream.providers", 0);
+  }
+
+  @Test
+  void aSubscriberThatStopsReadingIsDroppedWhileTheOthersGetEveryChange() throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient();
+    List<AtomicInteger> changes = new ArrayList<>();
+    List<WebSocket> sockets = new ArrayList<>();
+    double droppedBefore = counter("pulso.api.stream.dropped");
+    // Opened by hand with a tiny receive buffer, then never read: its backlog builds up in the server.
+    try (Socket slow = new Socket()) {
+      slow.setReceiveBufferSize(4096);
+      slow.connect(new java.net.InetSocketAddress("127.0.0.1", httpPort));
+      upgrade(slow, ticketPath());
+      for (int i = 0; i < 5; i++) {
+        AtomicInteger received = new AtomicInteger();
+        changes.add(received);
+        sockets.add(await(client.connect(httpPort, "127.0.0.1", ticketPath()).onSuccess(socket ->
+            socket.textMessageHandler(text -> {
+              if ("change".equals(new JsonObject(text).getString("type"))) {
+                received.incrementAndGet();
+              }
+            }))));
+      }
+      awaitGauge("pulso.api.stream.subscribers", 6);
+
+      // Changes naming 2,000 clients (~14 kB a message), 20 at a time, as fast as the readers take them.
+      Set<ClientDay> manyClients = new HashSet<>();
+      for (long c = 1; c <= 2_000; c++) {
+        manyClients.add(new ClientDay(1, DAY, 10_000 + c));
+      }
+      int published = 0;
+      while (counter("pulso.api.stream.dropped") == droppedBefore && published < 2_000) {
+        for (int i = 0; i < 20; i++) {
+          publishChange(manyClients);
+        }
+        published += 20;
+        int expected = published;
+        Await.waitUntil(() -> changes.stream().allMatch(count -> count.get() == expected), Duration.ofSeconds(20),
+            () -> "the readers got all " + expected + " changes");
+      }
+      assertThat(counter("pulso.api.stream.dropped")).as("the reader that stopped was dropped after %d changes",
+          published).isEqualTo(droppedBefore + 1);
+      // Its connection goes (after the close handshake's timeout: it does not read the close frame).
+      awaitGauge("pulso.api.stream.subscribers", 5);
+
+      // The others are still subscribed and still served.
+      publishChange(Set.of(new ClientDay(1, DAY, 1)));
+      int expected = published + 1;
+      Await.waitUntil(() -> changes.stream().allMatch(count -> count.get() == expected), Duration.ofSeconds(20),
+          () -> "the readers got the change after the drop");
+    } finally {
+      await(Future.all(sockets.stream().map(WebSocket::close).toList()));
+      await(client.close());
+    }
+    awaitGauge("pulso.api.stream.subscribers", 0);
+    awaitGauge("pulso.api.stream.providers", 0);
+  }
+
+  private static void publishChange(Set<ClientDay> clients) {
+    vertx.eventBus().publish(MetricsEvent.address(1),
+        MetricsEvent.toJson(new MetricsChanged(1, Set.of(DAY), clients, Set.of())));
+  }
+
+  /** A single-use ticket's stream path, from {@code POST /v1/stream-tickets} with the provider's key. */
+  private static String ticketPath() throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + httpPort + "/v1/stream-tickets"))
+        .header(ApiKeys.HEADER, providerKey).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return new JsonObject(response.body()).getString("stream");
+  }
+
+  /** The WebSocket opening handshake (RFC 6455), by hand; reads only the server's 101 answer. */
+  private static void upgrade(Socket socket, String path) throws Exception {
+    OutputStream out = socket.getOutputStream();
+    out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + httpPort + "\r\nUpgrade: websocket\r\n"
+        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    InputStream in = socket.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      assertThat(b).as("the upgrade answer, so far: %s", head).isNotEqualTo(-1);
+      head.append((char) b);
+    }
+    assertThat(head.toString()).startsWith("HTTP/1.1 101");
+  }
+
+  private static void awaitGauge(String name, double value) throws InterruptedException {
+    Await.waitUntil(() -> gauge(name) == value, Duration.ofSeconds(30),
+        () -> name + " = " + value + " (is " + gauge(name) + ")");
+  }
+
+  private static double gauge(String name) {
+    return registry.get(name).gauge().value();
+  }
+
+  private static double counter(String name) {
+    return registry.get(name).counter().count();
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
