@@ -195,14 +195,20 @@
     clearTimeout(state.retryTimer);
     state.retryTimer = setTimeout(async () => {
       state.retryTimer = null;
-      if (!state.key) {
+      const key = state.key;
+      if (!key) {
         return;
       }
       setConnection('connecting', 'Connecting…');
       try {
-        openSocket((await api('POST', '/v1/stream-tickets')).stream);
+        const ticket = await api('POST', '/v1/stream-tickets');
+        if (state.key === key) { // not signed out meanwhile
+          openSocket(ticket.stream);
+        }
       } catch (error) {
-        if (refusesKey(error)) {
+        if (state.key !== key) {
+          return;
+        } else if (refusesKey(error)) {
           signOut(explain(error));
         } else {
           reconnectLater(error.retryAfterSeconds * 1000);
