@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The member's HTTP server: the provider API under {@code /v1} (API keys, problem+json errors) and
- * the operational endpoints ({@code /health/live}, {@code /health/ready}, {@code /metrics}, no key).
+ * the operational endpoints ({@code /health/live}, {@code /health/ready}, {@code /metrics}, no key), the contract
+ * ({@code /openapi.json}, {@code /docs}) and the provider dashboard ({@code /dashboard}, its key typed in the page).
  * Stopping it stops accepting connections and lets requests in flight finish within
  * {@code http.drainSeconds}.
  */
@@ -62,6 +63,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
 
     ApiDocs.mount(router);
+    Dashboard.mount(router);
 
     MetricsReader reader = new MetricsReader(aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
     HazelcastInstance hazelcast = ClusterSetup.hazelcast(vertx);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.pulso.testing.Await;
 import com.pulso.testing.SalesWorkload;
 import com.pulso.testing.ServerJvm;
+import com.pulso.testing.ServerPipeline;
 import com.pulso.testing.TestPorts;
 import java.nio.file.Path;
 import java.time.Duration;

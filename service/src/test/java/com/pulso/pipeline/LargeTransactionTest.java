@@ -6,6 +6,7 @@ import com.pulso.db.Postgres;
 import com.pulso.testing.Await;
 import com.pulso.testing.SalesWorkload;
 import com.pulso.testing.ServerJvm;
+import com.pulso.testing.ServerPipeline;
 import com.pulso.testing.TestPorts;
 import java.nio.file.Path;
 import java.sql.Connection;

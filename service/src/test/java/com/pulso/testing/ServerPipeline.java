@@ -1,4 +1,4 @@
-package com.pulso.pipeline;
+package com.pulso.testing;
 
 import static com.pulso.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,12 +9,6 @@ import com.pulso.config.PulsoConfig;
 import com.pulso.db.FreshDatabase;
 import com.pulso.db.Migrations;
 import com.pulso.stream.TestStreams;
-import com.pulso.testing.Await;
-import com.pulso.testing.ExactFigures;
-import com.pulso.testing.SalesWorkload;
-import com.pulso.testing.ServerJvm;
-import com.pulso.testing.SourceSql;
-import com.pulso.testing.TestServices;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -32,9 +26,9 @@ import java.util.UUID;
  * services outlive the server's JVM, so a test may kill it. {@link #close()} leaves nothing behind
  * that would block a later test: the slot (a slot blocks its database's drop), the stream and the table.
  */
-final class ServerPipeline implements AutoCloseable {
+public final class ServerPipeline implements AutoCloseable {
 
-  static final List<Integer> PROVIDERS = List.of(1, 2, 3);
+  public static final List<Integer> PROVIDERS = List.of(1, 2, 3);
   private static final Duration STOPPED_SLOT_RELEASE = Duration.ofSeconds(60);
 
   private final PulsoConfig config;
@@ -49,7 +43,7 @@ final class ServerPipeline implements AutoCloseable {
   }
 
   /** A fresh, migrated source database with the providers, and unique slot, publication, stream and table names. */
-  static ServerPipeline create() throws Exception {
+  public static ServerPipeline create() throws Exception {
     TestServices.config();
     String unique = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     Map<String, String> env = new HashMap<>(TestServices.env());
@@ -65,7 +59,7 @@ final class ServerPipeline implements AutoCloseable {
   }
 
   /** The source database and resource names, as the server sees them. */
-  PulsoConfig config() {
+  public PulsoConfig config() {
     return config;
   }
 
@@ -73,7 +67,7 @@ final class ServerPipeline implements AutoCloseable {
    * Starts the server JVM on its own ports, with {@code extraEnv} on top (e.g. {@code JAVA_OPTS}),
    * and waits until it is ready; it creates the stream and the table.
    */
-  ServerJvm startServer(Path log, int httpPort, int clusterPort, Map<String, String> extraEnv) throws Exception {
+  public ServerJvm startServer(Path log, int httpPort, int clusterPort, Map<String, String> extraEnv) throws Exception {
     PulsoConfig.Database db = config.database();
     Map<String, String> env = new HashMap<>();
     env.put("PULSO_PROFILE", "aws");
@@ -101,7 +95,7 @@ final class ServerPipeline implements AutoCloseable {
   }
 
   /** Waits until the capture bootstrapped its slot: from then on it streams changes. */
-  void awaitCaptureStreaming() throws InterruptedException {
+  public void awaitCaptureStreaming() throws InterruptedException {
     Await.waitUntil(() -> {
       assertThat(server.isAlive()).as("server alive; log:%n%s", server.tail()).isTrue();
       return count("SELECT count(*) FROM pulso.capture_state WHERE slot_name = '" + config.capture().slotName()
@@ -113,14 +107,13 @@ final class ServerPipeline implements AutoCloseable {
    * Waits (bounded: liveness, not speed) until every DynamoDB provider × client × day figure of
    * {@code days} equals the SQL ground truth to the cent, then checks the provider × day totals.
    */
-  void awaitFiguresEqualGroundTruth(List<LocalDate> days, Duration bound) throws Exception {
+  public void awaitFiguresEqualGroundTruth(List<LocalDate> days, Duration bound) throws Exception {
     ExactFigures.awaitGroundTruth(config, clients, PROVIDERS, days, bound);
   }
 
-  long count(String sql) {
+  public long count(String sql) {
     return SourceSql.count(config.database(), sql);
   }
-
 
   /** Stops the server (SIGTERM), then drops the slot once released, and deletes the stream and the table. */
   @Override
