@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsReader;
 import com.pulso.aws.AwsClients;
+import com.pulso.batch.ReportStore;
 import com.pulso.cluster.ClusterSetup;
 import com.pulso.config.PulsoConfig;
 import com.pulso.observability.Readiness;
@@ -67,8 +68,9 @@ public final class ApiVerticle extends VerticleBase {
 
     MetricsReader reader = new MetricsReader(aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
     HazelcastInstance hazelcast = ClusterSetup.hazelcast(vertx);
-    FiguresCache figures = new FiguresCache(vertx, FiguresCache.clusterMap(hazelcast), reader, config.businessZone(),
-        Clock.systemUTC(), registry);
+    ReportStore reports = new ReportStore(vertx, aws, config.aws().s3Bucket());
+    FiguresCache figures = new FiguresCache(vertx, FiguresCache.clusterMap(hazelcast), reader, reports,
+        config.businessZone(), Clock.systemUTC(), registry);
     KnownProviders providers = new KnownProviders(vertx, pool);
     StreamTickets tickets = new StreamTickets(vertx, hazelcast.getMap("pulso.api.stream-tickets"));
     // Ahead of the key check: a browser's WebSocket cannot send the key; it shows a ticket instead.
@@ -78,7 +80,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route("/v1/*").handler(new Authentication(keys).authenticate());
     router.route("/v1/*").handler(new RateLimiter(config.api().rateLimitPerMinute(), Clock.systemUTC()));
     router.post("/v1/stream-tickets").handler(tickets.issuing(providers));
-    ProviderRoutes.mount(router, config, pool, providers, figures);
+    ProviderRoutes.mount(router, config, pool, providers, figures, reports);
     AdminRoutes.mount(router, keys);
     router.route().last().handler(ctx -> ctx.fail(Problem.notFound("no such resource: " + ctx.request().method()
         + " " + ctx.request().path())));

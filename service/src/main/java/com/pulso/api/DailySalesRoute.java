@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Set;
@@ -18,8 +17,8 @@ import java.util.Set;
  * client id, a page at a time ({@code limit} ≤ 1,000, default 100; {@code cursor} is the
  * {@code nextCursor} of the page before); optional {@code clientId}: that client only. With
  * {@code from} and {@code to} (≤ 92 days): per day, the provider's transactions, total amount and
- * number of clients. Figures come from the real-time items ({@code source: "realtime"}) until the
- * batch's reports serve closed days.
+ * number of clients. A day with a nightly report is served from it ({@code source: "batch"},
+ * {@code asOf} when it was written); any other from the real-time items ({@code source: "realtime"}).
  */
 final class DailySalesRoute implements Handler<RoutingContext> {
 
@@ -56,11 +55,10 @@ final class DailySalesRoute implements Handler<RoutingContext> {
     Long clientId = clientText == null ? null : Parameters.id(clientText, "clientId", Long.MAX_VALUE);
     String cursorText = ctx.queryParams().get("cursor");
     long after = cursorText == null ? 0 : Parameters.id(cursorText, "cursor", Long.MAX_VALUE);
-    Instant asOf = Instant.now();
     return providers.require(providerId)
         .compose(known -> figures.clientDay(providerId, date))
-        .compose(totals -> {
-          List<DailyClientTotal> matching = totals.stream()
+        .compose(day -> {
+          List<DailyClientTotal> matching = day.clients().stream()
               .filter(total -> clientId == null || total.clientId() == clientId)
               .filter(total -> total.clientId() > after)
               .toList();
@@ -77,8 +75,8 @@ final class DailySalesRoute implements Handler<RoutingContext> {
             return new JsonObject()
                 .put("providerId", providerId)
                 .put("date", date.toString())
-                .put("source", "realtime")
-                .put("asOf", asOf.toString())
+                .put("source", day.source())
+                .put("asOf", day.asOf().toString())
                 .put("clients", clients)
                 .put("nextCursor", nextCursor);
           });
@@ -98,11 +96,11 @@ final class DailySalesRoute implements Handler<RoutingContext> {
       return figures.clientDays(providerId, dates).map(perDay -> {
         JsonArray days = new JsonArray();
         for (int i = 0; i < dates.size(); i++) {
-          List<DailyClientTotal> clients = perDay.get(i);
+          List<DailyClientTotal> clients = perDay.get(i).clients();
           BigDecimal amount = clients.stream().map(DailyClientTotal::amount).reduce(new BigDecimal("0.00"), BigDecimal::add);
           days.add(new JsonObject()
               .put("date", dates.get(i).toString())
-              .put("source", "realtime")
+              .put("source", perDay.get(i).source())
               .put("transactions", clients.stream().mapToLong(DailyClientTotal::transactions).sum())
               .put("totalAmount", amount.toPlainString())
               .put("clients", clients.size()));

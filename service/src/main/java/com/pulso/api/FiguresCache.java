@@ -3,6 +3,10 @@ package com.pulso.api;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.pulso.aggregate.DailyClientProductTotal;
@@ -11,8 +15,13 @@ import com.pulso.aggregate.DailyTotal;
 import com.pulso.aggregate.MetricsChanged;
 import com.pulso.aggregate.MetricsReader;
 import com.pulso.aggregate.MinuteBucket;
+import com.pulso.batch.ReportManifest;
+import com.pulso.batch.ReportStore;
+import com.pulso.batch.ReportsReady;
 import com.pulso.stream.MetricsEvent;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -28,9 +37,13 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,22 +52,30 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The API's way to the real-time figures: L1 (Caffeine, per member) → L2 (a Hazelcast map, shared
- * by the cluster) → DynamoDB. An answer is a provider's day (its clients, its total, its minutes).
+ * The API's way to the figures: L1 (Caffeine, per member) → L2 (a Hazelcast map, shared by the
+ * cluster) → DynamoDB (real-time items) or S3 (nightly reports). An answer is a provider's day: its
+ * report's manifest or none, its clients (from the report, else real time), its clients per product,
+ * its total, its minutes.
  *
  * <ul>
  *   <li>Expiry per kind of answer: {@link #OPEN_DAY} for today and yesterday (still changing),
- *       {@link #CLOSED_DAY} for older days; an event on {@code pulso.metrics.<providerId>} drops the
- *       days it names at once, on every member (each listens), from both levels; watchers
- *       ({@link #watch}) hear of it after.</li>
+ *       {@link #CLOSED_DAY} for older days; an event on {@code pulso.metrics.<providerId>} or
+ *       {@link ReportsReady#ADDRESS} drops the days it names at once, on every member (each listens),
+ *       from both levels; watchers ({@link #watch}) hear of the former after.</li>
  *   <li>One load per key at a time: per member (Caffeine's in-flight future is shared by every
  *       waiting request) and across the cluster (a cluster lock per key; the second member finds
  *       the first one's answer in L2).</li>
  *   <li>A load that ran while its key was dropped does not put its answer into L2: it may predate
  *       the change. What is left of such races is bounded by the expiry.</li>
+ *   <li>An answer's age counts from its read from DynamoDB or S3 on both levels: one that waited in
+ *       L2 lives that much less in L1, so no answer outlives its bound.</li>
+ *   <li>Refresh-ahead ({@link #refreshAhead}): a key read in the second half of its life is read
+ *       again in the background.</li>
  * </ul>
- * Meters: {@code cache.*} for L1 (Caffeine's), {@code pulso.api.cache.l2} hits/misses and
- * {@code pulso.api.cache.loads} (DynamoDB reads, with their latency).
+ * Meters: {@code cache.*} tagged {@code cache=pulso.api.l1} (Caffeine's: gets, size, evictions, loads),
+ * {@code pulso.api.cache.l2} hits/misses, {@code pulso.api.cache.l2.size|evictions|expirations} (this
+ * member's share), {@code pulso.api.cache.loads} (DynamoDB and S3 reads by kind of answer, with their latency) and
+ * {@code pulso.api.cache.refreshes}.
  */
 final class FiguresCache {
 
@@ -62,54 +83,109 @@ final class FiguresCache {
   static final Duration CLOSED_DAY = Duration.ofMinutes(10);
   private static final String MAP = "pulso.api.figures";
   private static final Duration LOCK_WAIT = Duration.ofSeconds(2);
+  private static final int L2_MEGABYTES_PER_MEMBER = 256;
   /** Every kind of answer a provider's day has (the first part of its cache key). */
-  private static final List<String> KINDS = List.of("clients", "products", "total", "minutes");
+  private static final List<String> KINDS = List.of("report", "batch", "clients", "products", "total", "minutes");
+  /** A day without a report, as cached. */
+  private static final String NO_REPORT = "none";
 
   private final Vertx vertx;
   private final MetricsReader reader;
+  private final ReportStore reports;
   private final ZoneId zone;
   private final Clock clock;
-  private final AsyncCache<String, Object> l1;
+  private final AsyncCache<String, Cached> l1;
   private final IMap<String, String> l2;
   /** Bumped when a key is dropped: a load begun before does not store its answer. */
   private final ConcurrentHashMap<String, AtomicLong> generations = new ConcurrentHashMap<>();
   private final Set<Integer> listening = ConcurrentHashMap.newKeySet();
+  private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
   private final Map<Integer, Set<Consumer<JsonObject>>> watchers = new ConcurrentHashMap<>();
   private final Counter l2Hits;
   private final Counter l2Misses;
-  private final Timer loads;
+  /** By kind of answer: a manifest or a report's rows come from S3, the rest from DynamoDB. */
+  private final Map<String, Timer> loads = new HashMap<>();
+  private final Counter refreshes;
 
-  FiguresCache(Vertx vertx, IMap<String, String> l2, MetricsReader reader, ZoneId zone, Clock clock,
-               MeterRegistry registry) {
+  FiguresCache(Vertx vertx, IMap<String, String> l2, MetricsReader reader, ReportStore reports, ZoneId zone,
+               Clock clock, MeterRegistry registry) {
     this.vertx = vertx;
     this.reader = reader;
+    this.reports = reports;
     this.zone = zone;
     this.clock = clock;
     this.l2 = l2;
     this.l1 = Caffeine.newBuilder()
         .maximumSize(20_000)
-        .expireAfter(Expiry.<String, Object>creating((key, value) -> expiry(key)))
+        .expireAfter(Expiry.<String, Cached>creating((key, cached) -> remaining(key, cached)))
         .recordStats()
         .buildAsync();
     CaffeineCacheMetrics.monitor(registry, l1, "pulso.api.l1");
     l2Hits = Counter.builder("pulso.api.cache.l2").tag("result", "hit").register(registry);
     l2Misses = Counter.builder("pulso.api.cache.l2").tag("result", "miss").register(registry);
-    loads = Timer.builder("pulso.api.cache.loads").description("Figures read from DynamoDB for the cache")
+    Gauge.builder("pulso.api.cache.l2.size", l2, map -> map.getLocalMapStats().getOwnedEntryCount())
+        .description("L2 entries held by this member").register(registry);
+    FunctionCounter.builder("pulso.api.cache.l2.evictions", l2, map -> map.getLocalMapStats().getEvictionCount())
+        .description("L2 entries evicted from this member for room").register(registry);
+    FunctionCounter.builder("pulso.api.cache.l2.expirations", l2, map -> map.getLocalMapStats().getExpirationCount())
+        .description("L2 entries of this member that reached their expiry").register(registry);
+    for (String kind : KINDS) {
+      loads.put(kind, Timer.builder("pulso.api.cache.loads").tag("kind", kind)
+          .description("Answers read from DynamoDB or S3 for the cache").register(registry));
+    }
+    refreshes = Counter.builder("pulso.api.cache.refreshes")
+        .description("Answers loaded again ahead of their expiry because they were read late in their life")
         .register(registry);
+    // Reports (re)written by a nightly run replace what this member holds of their days.
+    vertx.eventBus().<JsonObject>consumer(ReportsReady.ADDRESS, message -> {
+      ReportsReady ready = ReportsReady.fromJson(message.body());
+      invalidate(ready.providerId(), ready.days());
+    });
   }
 
-  /** The cluster's shared L2. */
+  /**
+   * The cluster's shared L2, bounded per member ({@link #L2_MEGABYTES_PER_MEMBER} of entries, least
+   * recently used out first) on top of the answers' own expiry. The same configuration from every
+   * member is accepted by Hazelcast; a different one would be refused.
+   */
   static IMap<String, String> clusterMap(HazelcastInstance hazelcast) {
+    hazelcast.getConfig().addMapConfig(new MapConfig(MAP).setEvictionConfig(new EvictionConfig()
+        .setEvictionPolicy(EvictionPolicy.LRU)
+        .setMaxSizePolicy(MaxSizePolicy.USED_HEAP_SIZE)
+        .setSize(L2_MEGABYTES_PER_MEMBER)));
     return hazelcast.getMap(MAP);
   }
 
-  Future<List<DailyClientTotal>> clientDay(int providerId, LocalDate day) {
-    return get("clients", providerId, day, () -> reader.clientDay(providerId, day),
-        FiguresCache::encodeClients, json -> decodeClients(providerId, day, json));
+  /**
+   * The provider's day per client: from its nightly report when it has one (a closed day, the
+   * system of record), from the real-time items otherwise.
+   */
+  Future<ClientsOfDay> clientDay(int providerId, LocalDate day) {
+    return report(providerId, day).compose(report -> {
+      if (report.isPresent()) {
+        ReportManifest manifest = report.get();
+        return get("batch", providerId, day, () -> reports.clients(manifest), FiguresCache::encodeClients,
+            json -> decodeClients(providerId, day, json))
+            .map(clients -> new ClientsOfDay(ClientsOfDay.BATCH, manifest.createdAt(), clients));
+      }
+      return get("clients", providerId, day, () -> reader.clientDay(providerId, day),
+          FiguresCache::encodeClients, json -> decodeClients(providerId, day, json))
+          .map(clients -> new ClientsOfDay(ClientsOfDay.REALTIME, clock.instant(), clients));
+    });
+  }
+
+  /** The provider's day's report, if it has one (only a day before today can). */
+  Future<Optional<ReportManifest>> report(int providerId, LocalDate day) {
+    if (!day.isBefore(LocalDate.now(clock.withZone(zone)))) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return get("report", providerId, day, () -> reports.manifest(providerId, day),
+        manifest -> manifest.map(m -> m.toJson().encode()).orElse(NO_REPORT),
+        json -> NO_REPORT.equals(json) ? Optional.empty() : Optional.of(ReportManifest.parse(providerId, day, json)));
   }
 
   /** {@link #clientDay} of every day of {@code days}, in their order. */
-  Future<List<List<DailyClientTotal>>> clientDays(int providerId, List<LocalDate> days) {
+  Future<List<ClientsOfDay>> clientDays(int providerId, List<LocalDate> days) {
     return all(days.stream().map(day -> clientDay(providerId, day)).toList());
   }
 
@@ -144,9 +220,13 @@ final class FiguresCache {
 
   /** Drops every answer of the provider's days named by {@code changed}, from both levels. */
   void invalidate(MetricsChanged changed) {
-    for (LocalDate day : changed.days()) {
+    invalidate(changed.providerId(), changed.days());
+  }
+
+  private void invalidate(int providerId, Collection<LocalDate> days) {
+    for (LocalDate day : days) {
       for (String kind : KINDS) {
-        String key = key(kind, changed.providerId(), day);
+        String key = key(kind, providerId, day);
         generations.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
         l1.synchronous().invalidate(key);
         l2.removeAsync(key);
@@ -154,38 +234,71 @@ final class FiguresCache {
     }
   }
 
+  /** An answer and when it was read from its source: its age counts against its bound at every level. */
+  private record Cached(Object value, long loadedAtMillis) {}
+
+  /** How one key is read from its source and kept in L2. */
+  private record Loader<T>(String kind, String key, LocalDate day, Supplier<Future<T>> source, Function<T, String> encode,
+                           Function<String, T> decode) {}
+
   @SuppressWarnings("unchecked")
   private <T> Future<T> get(String kind, int providerId, LocalDate day, Supplier<Future<T>> source,
                             Function<T, String> encode, Function<String, T> decode) {
     listen(providerId);
-    String key = key(kind, providerId, day);
+    Loader<T> loader = new Loader<>(kind, key(kind, providerId, day), day, source, encode, decode);
     Context context = vertx.getOrCreateContext();
-    return Future.fromCompletionStage(l1.get(key, (k, executor) ->
-            fromL2OrSource(key, day, source, encode, decode).toCompletionStage().toCompletableFuture()), context)
-        .map(value -> (T) value);
+    return Future.fromCompletionStage(l1.get(loader.key(), (k, executor) ->
+            load(loader, Long.MIN_VALUE).toCompletionStage().toCompletableFuture()), context)
+        .map(cached -> {
+          refreshAhead(loader, cached);
+          return (T) cached.value();
+        });
   }
 
-  private <T> Future<Object> fromL2OrSource(String key, LocalDate day, Supplier<Future<T>> source,
-                                            Function<T, String> encode, Function<String, T> decode) {
-    return fromL2(key, decode).compose(cached -> {
+  /**
+   * Refresh-ahead: a key read in the second half of its life is loaded again in the background
+   * (once at a time), so a key in steady demand is replaced before it expires and its readers never
+   * wait for DynamoDB or S3.
+   */
+  private void refreshAhead(Loader<?> loader, Cached cached) {
+    long age = clock.millis() - cached.loadedAtMillis();
+    if (age < expiry(loader.day()).toMillis() / 2 || !refreshing.add(loader.key())) {
+      return;
+    }
+    refreshes.increment();
+    long generation = generation(loader.key());
+    load(loader, cached.loadedAtMillis()).onComplete(refreshed -> {
+      refreshing.remove(loader.key());
+      if (refreshed.succeeded() && generation == generation(loader.key())) {
+        l1.put(loader.key(), CompletableFuture.completedFuture(refreshed.result()));
+      }
+    });
+  }
+
+  /** The key's answer from L2 if one there was loaded after {@code newerThan}, else from its source. */
+  private <T> Future<Cached> load(Loader<T> loader, long newerThan) {
+    String key = loader.key();
+    return fromL2(loader, newerThan).compose(cached -> {
       if (cached != null) {
         return Future.succeededFuture(cached);
       }
       // One member loads a key at a time; the others wait, then find its answer in L2.
       return vertx.sharedData().getLockWithTimeout("pulso.api.load." + key, LOCK_WAIT.toMillis())
-          .transform(locked -> fromL2(key, decode).compose(again -> {
+          .transform(locked -> fromL2(loader, newerThan).compose(again -> {
             if (again != null) {
-              return Future.<Object>succeededFuture(again);
+              return Future.succeededFuture(again);
             }
             long generation = generation(key);
             long start = System.nanoTime();
-            return source.get().<Object>map(loaded -> {
-              loads.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            return loader.source().get().map(loaded -> {
+              loads.get(loader.kind()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+              Cached fresh = new Cached(loaded, clock.millis());
               if (generation == generation(key)) {
-                l2.setAsync(key, encode.apply(loaded), expiry(day).toMillis(), TimeUnit.MILLISECONDS);
+                l2.setAsync(key, fresh.loadedAtMillis() + ";" + loader.encode().apply(loaded),
+                    expiry(loader.day()).toMillis(), TimeUnit.MILLISECONDS);
               }
-              return loaded;
-            }).recover(error -> Future.failedFuture(Problem.unavailable("the figures cannot be read now (DynamoDB: "
+              return fresh;
+            }).recover(error -> Future.failedFuture(Problem.unavailable("the figures cannot be read now ("
                 + shorten(String.valueOf(error.getMessage())) + "); nothing fresh enough is cached")));
           }).andThen(done -> {
             if (locked.succeeded()) {
@@ -195,10 +308,16 @@ final class FiguresCache {
     });
   }
 
-  private <T> Future<T> fromL2(String key, Function<String, T> decode) {
-    return Future.fromCompletionStage(l2.getAsync(key), vertx.getOrCreateContext()).map(json -> {
-      (json == null ? l2Misses : l2Hits).increment();
-      return json == null ? null : decode.apply(json);
+  /** L2's answer of the key ({@code <loadedAtMillis>;<encoded>}), if it was loaded after {@code newerThan}. */
+  private <T> Future<Cached> fromL2(Loader<T> loader, long newerThan) {
+    return Future.fromCompletionStage(l2.getAsync(loader.key()), vertx.getOrCreateContext()).map(stored -> {
+      (stored == null ? l2Misses : l2Hits).increment();
+      if (stored == null) {
+        return null;
+      }
+      int separator = stored.indexOf(';');
+      long loadedAt = Long.parseLong(stored.substring(0, separator));
+      return loadedAt > newerThan ? new Cached(loader.decode().apply(stored.substring(separator + 1)), loadedAt) : null;
     });
   }
 
@@ -229,8 +348,11 @@ final class FiguresCache {
     return generation == null ? 0 : generation.get();
   }
 
-  private Duration expiry(String key) {
-    return expiry(LocalDate.parse(key.substring(key.lastIndexOf(':') + 1)));
+  /** What is left of an answer's life: its bound less the time since it was read from its source. */
+  private Duration remaining(String key, Cached cached) {
+    Duration bound = expiry(LocalDate.parse(key.substring(key.lastIndexOf(':') + 1)));
+    Duration left = bound.minusMillis(clock.millis() - cached.loadedAtMillis());
+    return left.isNegative() ? Duration.ZERO : left;
   }
 
   private Duration expiry(LocalDate day) {

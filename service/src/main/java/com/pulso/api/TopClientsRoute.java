@@ -51,7 +51,7 @@ final class TopClientsRoute implements Handler<RoutingContext> {
         .compose(known -> {
           return figures.clientDays(providerId, range.days()).map(perDay -> {
             Map<Long, Spent> spent = new HashMap<>();
-            perDay.forEach(days -> days.forEach(day -> spent.merge(day.clientId(),
+            perDay.forEach(days -> days.clients().forEach(day -> spent.merge(day.clientId(),
                 new Spent(day.clientId(), day.transactions(), day.amount()), Spent::plus)));
             return spent.values().stream().sorted(MOST_FIRST).limit(limit).toList();
           });

@@ -36,6 +36,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.glue.GlueAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
 
 /**
@@ -67,6 +69,7 @@ public final class AwsClients implements AutoCloseable {
   private final KinesisAsyncClient kinesis;
   private final DynamoDbAsyncClient dynamoDb;
   private final S3AsyncClient s3;
+  private final S3Presigner s3Presigner;
   private final GlueAsyncClient glue;
   private final SnsAsyncClient sns;
 
@@ -82,6 +85,7 @@ public final class AwsClients implements AutoCloseable {
     this.kinesis = buildKinesis();
     this.dynamoDb = configure(DynamoDbAsyncClient.builder(), this.config.dynamoDbEndpoint()).build();
     this.s3 = buildS3();
+    this.s3Presigner = buildS3Presigner();
     this.glue = configure(GlueAsyncClient.builder(), this.config.glueEndpoint()).build();
     this.sns = configure(SnsAsyncClient.builder(), this.config.snsEndpoint()).build();
   }
@@ -96,6 +100,14 @@ public final class AwsClients implements AutoCloseable {
 
   public S3AsyncClient s3() {
     return s3;
+  }
+
+  /**
+   * Signs S3 download links (no I/O: credentials are refreshed ahead of expiry off the event loop),
+   * for the same endpoint, region and addressing as {@link #s3()}.
+   */
+  public S3Presigner s3Presigner() {
+    return s3Presigner;
   }
 
   public GlueAsyncClient glue() {
@@ -164,7 +176,7 @@ public final class AwsClients implements AutoCloseable {
   @Override
   public void close() {
     List<RuntimeException> failures = new ArrayList<>();
-    for (AutoCloseable resource : List.<AutoCloseable>of(kinesis, dynamoDb, s3, glue, sns, http, awsCredentials)) {
+    for (AutoCloseable resource : List.<AutoCloseable>of(kinesis, dynamoDb, s3, s3Presigner, glue, sns, http, awsCredentials)) {
       try {
         resource.close();
       } catch (Exception e) {
@@ -212,6 +224,18 @@ public final class AwsClients implements AutoCloseable {
       builder.forcePathStyle(true)
           .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
           .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    }
+    return builder.build();
+  }
+
+  private S3Presigner buildS3Presigner() {
+    URI endpoint = config.s3Endpoint();
+    S3Presigner.Builder builder = S3Presigner.builder()
+        .region(Region.of(config.region()))
+        .credentialsProvider(isEmulator(endpoint) ? EMULATOR_CREDENTIALS_PROVIDER : awsCredentials)
+        .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(isEmulator(endpoint)).build());
+    if (endpoint != null) {
+      builder.endpointOverride(endpoint);
     }
     return builder.build();
   }

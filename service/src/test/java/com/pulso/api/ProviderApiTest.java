@@ -13,6 +13,10 @@ import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsChanged;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
+import com.pulso.batch.ReportManifest;
+import com.pulso.batch.ReportManifest.ReportFile;
+import com.pulso.batch.ReportStore;
+import com.pulso.batch.ReportsReady;
 import com.pulso.cluster.ClusterSetup;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
@@ -20,6 +24,7 @@ import com.pulso.db.FreshDatabase;
 import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
 import com.pulso.observability.Readiness;
+import com.pulso.report.ReportLayout;
 import com.pulso.stream.MetricsEvent;
 import com.pulso.testing.Await;
 import com.pulso.testing.SalesWorkload;
@@ -48,6 +53,7 @@ import java.security.cert.CertificateFactory;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
@@ -59,6 +65,8 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,6 +94,9 @@ class ProviderApiTest {
   private static String base;
   private static String providerOneKey;
   private static final LocalDate DAY = LocalDate.of(2026, 11, 28);
+  /** A closed day that gets a nightly report (only the report test reads it). */
+  private static final LocalDate REPORT_DAY = DAY.minusDays(5);
+  private static final String BUCKET = "api-" + UUID.randomUUID().toString().substring(0, 8);
   private static LocalDate today;
   private static LocalDateTime recentMinute;
 
@@ -94,6 +105,7 @@ class ProviderApiTest {
     TestServices.config();
     Map<String, String> env = new java.util.HashMap<>(TestServices.env());
     env.put(ConfigLoader.envName("aws.dynamodb.table"), "api-" + UUID.randomUUID());
+    env.put(ConfigLoader.envName("aws.s3.bucket"), BUCKET);
     env.put(ConfigLoader.envName("http.host"), "127.0.0.1");
     env.put(ConfigLoader.envName("api.rateLimitPerMinute"), "100000"); // RateLimiterTest tests the limit
     env.put(ConfigLoader.ADMIN_KEY_ENV, ADMIN);
@@ -113,6 +125,7 @@ class ProviderApiTest {
     vertx = await(ClusterSetup.join(config.cluster(), new VertxOptions(), Vertx.builder()));
     aws = new AwsClients(vertx, config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     await(new AwsResources(vertx, aws, config).createTableIfMissing());
+    await(new AwsResources(vertx, aws, config).createBucketIfMissing());
     MetricKeys keys = new MetricKeys(config.businessZone());
     writer = new BaselineWriter(vertx, aws, config.aws().dynamoDbTable(), keys,
         config.aggregate().minuteRetention(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -130,6 +143,7 @@ class ProviderApiTest {
     figures.add(new BaselineFigure(new ClientProductDay(2, DAY, 7, "CAF-001"), 3, new BigDecimal("999.99")));
     figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 1), 2, new BigDecimal("10.00")));
     figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 6), 1, new BigDecimal("999.00")));
+    figures.add(new BaselineFigure(new ClientDay(1, REPORT_DAY, 9), 1, new BigDecimal("1.00")));
     // Today's total and two minutes of the last hour, as the bootstrap or the stream would leave them.
     today = LocalDate.now(config.businessZone());
     recentMinute = LocalDateTime.now(config.businessZone()).truncatedTo(ChronoUnit.MINUTES).minusMinutes(5);
@@ -306,6 +320,7 @@ class ProviderApiTest {
         "/v1/providers/2/clients/7/daily-sales?from=" + DAY + "&to=" + DAY,
         "/v1/providers/2/top-clients?from=" + DAY + "&to=" + DAY,
         "/v1/providers/2/summary?from=" + DAY + "&to=" + DAY,
+        "/v1/providers/2/reports?from=" + DAY + "&to=" + DAY,
         "/v1/providers/2/realtime")) {
       HttpResponse<String> forbidden = get(route, providerOneKey);
       assertProblem(forbidden, 403, "reads provider 1 only");
@@ -411,7 +426,8 @@ class ProviderApiTest {
 
   @Test
   void fiveHundredConcurrentRequestsForAColdDayCauseOneLoad() throws Exception {
-    double loadsBefore = loads();
+    double loadsBefore = loads("clients");
+    double manifestsBefore = loads("report");
     String path = "/v1/providers/1/daily-sales?date=" + DAY.minusDays(10);
     List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
@@ -421,7 +437,8 @@ class ProviderApiTest {
     for (var request : requests) {
       assertThat(request.get().statusCode()).isEqualTo(200);
     }
-    assertThat(loads() - loadsBefore).as("DynamoDB reads for the 500 requests").isEqualTo(1);
+    assertThat(loads("clients") - loadsBefore).as("DynamoDB reads for the 500 requests").isEqualTo(1);
+    assertThat(loads("report") - manifestsBefore).as("S3 reads of the day's manifest").isEqualTo(1);
   }
 
   @Test
@@ -438,6 +455,26 @@ class ProviderApiTest {
         throw new IllegalStateException(e);
       }
     }, FiguresCache.OPEN_DAY.plusSeconds(2), "today's change served");
+  }
+
+  @Test
+  void aKeyReadLateInItsLifeIsLoadedAgainAheadOfItsExpiry() throws Exception {
+    LocalDate yesterday = today.minusDays(1);
+    String path = "/v1/providers/3/daily-sales?date=" + yesterday;
+    assertThat(new JsonObject(get(path, ADMIN).body()).getJsonArray("clients")).isEmpty();
+    double refreshed = registry.get("pulso.api.cache.refreshes").counter().count();
+
+    // Changed in DynamoDB without an event: only the expiry or a refresh can bring it.
+    await(writer.write(List.of(new BaselineFigure(new ClientDay(3, yesterday, 8), 2, new BigDecimal("8.80")))));
+    Await.waitUntil(() -> {
+      try {
+        Thread.sleep(100); // a reader that keeps asking
+        return new JsonObject(get(path, ADMIN).body()).getJsonArray("clients").size() == 1;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, FiguresCache.OPEN_DAY.plusSeconds(2), "yesterday's change served");
+    assertThat(registry.get("pulso.api.cache.refreshes").counter().count()).isGreaterThan(refreshed);
   }
 
   @Test
@@ -533,6 +570,102 @@ class ProviderApiTest {
   }
 
   @Test
+  void aClosedDayWithANightlyReportIsServedFromItAndItsFilesAreLinkedForItsProviderOnly() throws Exception {
+    String daily = "/v1/providers/1/daily-sales?date=" + REPORT_DAY;
+    assertThat(new JsonObject(get(daily, providerOneKey).body()).getString("source")).isEqualTo("realtime");
+
+    // The day's report, written as the nightly job does (manifest last). It differs from the
+    // real-time items on purpose: a closed day's report is the system of record.
+    String rows = row(REPORT_DAY, 1, 3, "30.00") + "\n" + row(REPORT_DAY, 2, 1, "5.55") + "\n";
+    byte[] jsonLines = rows.getBytes(StandardCharsets.UTF_8);
+    byte[] parquet = "PAR1 (stands for the Parquet file) PAR1".getBytes(StandardCharsets.US_ASCII);
+    put(ReportLayout.fileKey(1, REPORT_DAY, "part-00000-run-7.jsonl"), jsonLines);
+    put(ReportLayout.fileKey(1, REPORT_DAY, "part-00000-run-7.parquet"), parquet);
+    Instant written = Instant.parse("2026-11-24T05:31:07Z");
+    ReportManifest manifest = new ReportManifest(1, REPORT_DAY, "run-7", written, 2, 4, new BigDecimal("35.55"),
+        new JsonObject().put("maxSaleId", 123), List.of(
+            new ReportFile("part-00000-run-7.parquet", ReportLayout.PARQUET, parquet.length, ReportStore.sha256(parquet)),
+            new ReportFile("part-00000-run-7.jsonl", ReportLayout.JSON_LINES, jsonLines.length,
+                ReportStore.sha256(jsonLines))));
+    put(ReportLayout.manifestKey(1, REPORT_DAY), manifest.toJson().encode().getBytes(StandardCharsets.UTF_8));
+    // The run's report-ready event drops the day's cached real-time answer on every member.
+    vertx.eventBus().publish(ReportsReady.ADDRESS, new ReportsReady(1, List.of(REPORT_DAY)).toJson());
+
+    Await.waitUntil(() -> "batch".equals(new JsonObject(uncheckedGet(daily)).getString("source")),
+        Duration.ofSeconds(5), "the day served from its report");
+    JsonObject day = new JsonObject(get(daily, providerOneKey).body());
+    assertThat(day.getString("asOf")).isEqualTo(written.toString());
+    assertThat(day.getJsonArray("clients")).extracting(c -> ((JsonObject) c).getLong("clientId") + " "
+        + ((JsonObject) c).getLong("transactions") + " " + ((JsonObject) c).getString("totalAmount"))
+        .containsExactly("1 3 30.00", "2 1 5.55");
+    JsonObject range = new JsonObject(get("/v1/providers/1/daily-sales?from=" + REPORT_DAY + "&to="
+        + REPORT_DAY.plusDays(1), providerOneKey).body());
+    assertThat(range.getJsonArray("days").getJsonObject(0).getString("source")).isEqualTo("batch");
+    assertThat(range.getJsonArray("days").getJsonObject(0).getString("totalAmount")).isEqualTo("35.55");
+    assertThat(range.getJsonArray("days").getJsonObject(1).getString("source")).isEqualTo("realtime");
+
+    JsonObject listed = new JsonObject(get("/v1/providers/1/reports?from=" + REPORT_DAY.minusDays(1) + "&to="
+        + REPORT_DAY.plusDays(1), providerOneKey).body());
+    assertThat(listed.getJsonArray("reports")).hasSize(1);
+    JsonObject report = listed.getJsonArray("reports").getJsonObject(0);
+    assertThat(report.copy().put("files", null)).isEqualTo(new JsonObject().put("date", REPORT_DAY.toString())
+        .put("runId", "run-7").put("createdAt", written.toString()).put("rows", 2).put("transactions", 4)
+        .put("totalAmount", "35.55").put("files", null));
+    Map<String, byte[]> expected = Map.of(ReportLayout.PARQUET, parquet, ReportLayout.JSON_LINES, jsonLines);
+    for (Object f : report.getJsonArray("files")) {
+      JsonObject file = (JsonObject) f;
+      HttpResponse<byte[]> download = HTTP.send(HttpRequest.newBuilder(URI.create(file.getString("url"))).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(download.statusCode()).isEqualTo(200);
+      assertThat(download.body()).isEqualTo(expected.get(file.getString("format")));
+      assertThat(ReportStore.sha256(download.body())).isEqualTo(file.getString("sha256"));
+      // The signature covers the object's key: the same link pointed at another provider's files fails.
+      String elsewhere = file.getString("url").replace("provider%3D1", "provider%3D2").replace("provider=1", "provider=2");
+      assertThat(elsewhere).isNotEqualTo(file.getString("url"));
+      HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(elsewhere)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(403);
+    }
+  }
+
+  @Test
+  void aReportThatIsNotWhatItsManifestSaysIsNotServed() throws Exception {
+    LocalDate day = REPORT_DAY.minusDays(1);
+    byte[] jsonLines = (row(day, 1, 1, "1.00") + "\n").getBytes(StandardCharsets.UTF_8);
+    put(ReportLayout.fileKey(1, day, "part-0.jsonl"), jsonLines);
+    ReportManifest manifest = new ReportManifest(1, day, "run-8", Instant.parse("2026-11-23T05:31:07Z"), 1, 1,
+        new BigDecimal("100.00"), new JsonObject(), List.of(new ReportFile("part-0.jsonl", ReportLayout.JSON_LINES,
+            jsonLines.length, ReportStore.sha256(jsonLines))));
+    put(ReportLayout.manifestKey(1, day), manifest.toJson().encode().getBytes(StandardCharsets.UTF_8));
+    vertx.eventBus().publish(ReportsReady.ADDRESS, new ReportsReady(1, List.of(day)).toJson());
+
+    Await.waitUntil(() -> uncheckedGet("/v1/providers/1/daily-sales?date=" + day).contains("add up to"),
+        Duration.ofSeconds(5), "the report's rows refused");
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + day, providerOneKey), 503,
+        "its rows add up to 1 rows, 1 transactions, 1.00");
+  }
+
+  private static String row(LocalDate day, long clientId, long transactions, String amount) {
+    return new JsonObject().put(ReportLayout.Row.PROVIDER_ID, 1).put(ReportLayout.Row.DATE, day.toString())
+        .put(ReportLayout.Row.CLIENT_ID, clientId).put(ReportLayout.Row.FIRST_NAME, "Nombre" + clientId)
+        .put(ReportLayout.Row.LAST_NAME, "Apellido" + clientId).put(ReportLayout.Row.TRANSACTIONS, transactions)
+        .put(ReportLayout.Row.TOTAL_AMOUNT, amount).encode();
+  }
+
+  private static void put(String key, byte[] bytes) throws Exception {
+    await(aws.call(() -> aws.s3().putObject(PutObjectRequest.builder().bucket(BUCKET).key(key).build(),
+        AsyncRequestBody.fromBytes(bytes))));
+  }
+
+  private static String uncheckedGet(String path) {
+    try {
+      return get(path, providerOneKey).body();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void figuresThatCannotBeReadAreA503WithRetryAfter() throws Exception {
     int port = freePort();
     Map<String, String> env = new java.util.HashMap<>(TestServices.env());
@@ -540,6 +673,7 @@ class ProviderApiTest {
     env.put(ConfigLoader.envName("http.host"), "127.0.0.1");
     env.put(ConfigLoader.envName("aws.endpoints.dynamodb"), "http://127.0.0.1:" + freePort()); // nothing listens
     env.put(ConfigLoader.envName("aws.http.maxRetries"), "0");
+    env.put(ConfigLoader.envName("aws.s3.bucket"), BUCKET); // S3 answers: no report of the day
     PulsoConfig down = ConfigLoader.load(TestServices.home().resolve("conf"), env).withDatabase(config.database());
     AwsClients unreachable = new AwsClients(vertx, down, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     String deployment = await(vertx.deployVerticle(new ApiVerticle(down, pool, unreachable, new ApiKeys(pool),
@@ -565,8 +699,8 @@ class ProviderApiTest {
     }
   }
 
-  private static double loads() {
-    return registry.get("pulso.api.cache.loads").timer().count();
+  private static double loads(String kind) {
+    return registry.get("pulso.api.cache.loads").tag("kind", kind).timer().count();
   }
 
   private static int freePort() throws Exception {
