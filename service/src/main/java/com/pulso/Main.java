@@ -168,7 +168,7 @@ public final class Main {
 
     List<String> lines = new ArrayList<>();
     lines.add("HTTP        http://" + config.http().host() + ":" + config.http().port()
-        + "  (/health/ready, /metrics)");
+        + "  (/dashboard, /docs, /health/ready, /metrics)");
     lines.add("Cluster     " + config.cluster().name() + " " + config.cluster().host() + ":" + config.cluster().port()
         + ", " + ClusterSetup.hazelcast(vertx).getCluster().getMembers().size() + " member(s)");
     if (devServices != null) {

@@ -57,6 +57,12 @@ public final class ApiKeys {
   private final Pool pool;
   private final Cache<String, Principal> verified = Caffeine.newBuilder()
       .expireAfterWrite(REMEMBERED).maximumSize(10_000).build();
+  /**
+   * Keys found in no row, remembered as long: a client retrying a wrong key, or trying many times
+   * the same made-up one, costs one query per member and period, not one per request.
+   */
+  private final Cache<String, Boolean> unknown = Caffeine.newBuilder()
+      .expireAfterWrite(REMEMBERED).maximumSize(100_000).build();
 
   public ApiKeys(Pool pool) {
     this.pool = pool;
@@ -87,7 +93,8 @@ public final class ApiKeys {
     return pool.preparedQuery("INSERT INTO pulso.api_keys (provider_id, role, key_hash, key_prefix) VALUES ($1, $2, $3, $4)"
             + " ON CONFLICT (key_hash) DO NOTHING")
         .execute(Tuple.of(providerId, providerId == null ? "admin" : "provider", hash(key), prefix(key)))
-        .mapEmpty();
+        .<Void>mapEmpty()
+        .onSuccess(v -> unknown.invalidate(hash(key)));
   }
 
   /** Who {@code presented} speaks for; empty for an unknown or revoked key. */
@@ -97,10 +104,14 @@ public final class ApiKeys {
     if (known != null) {
       return Future.succeededFuture(Optional.of(known));
     }
+    if (unknown.getIfPresent(hash) != null) {
+      return Future.succeededFuture(Optional.empty());
+    }
     return pool.preparedQuery("SELECT id, provider_id FROM pulso.api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
         .execute(Tuple.of(hash))
         .map(rows -> {
           if (rows.size() == 0) {
+            unknown.put(hash, Boolean.TRUE);
             return Optional.empty();
           }
           Row row = rows.iterator().next();

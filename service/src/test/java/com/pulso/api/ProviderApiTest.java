@@ -28,6 +28,7 @@ import com.pulso.report.ReportLayout;
 import com.pulso.stream.MetricsEvent;
 import com.pulso.testing.Await;
 import com.pulso.testing.SalesWorkload;
+import com.pulso.testing.SourceSql;
 import com.pulso.testing.TestServices;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -378,6 +379,20 @@ class ProviderApiTest {
     assertProblem(get("/v1/providers/42/daily-sales?date=" + DAY, ADMIN), 404, "provider 42");
     assertProblem(send("POST", "/v1/admin/providers/42/api-keys", ADMIN), 404, "provider 42");
     assertProblem(get("/v1/providers/1/nothing-here", providerOneKey), 404, "no such resource");
+  }
+
+  @Test
+  void anUnknownKeyIsRememberedAsUnknownUntilItIsConfigured() throws Exception {
+    ApiKeys keys = new ApiKeys(pool);
+    String key = "pulso_made-up-" + UUID.randomUUID();
+    assertThat(await(keys.verify(key))).isEmpty();
+    // Made valid behind this member's back: still unknown here for a while (one query per period, not per request)…
+    SourceSql.execute(config.database(), "INSERT INTO pulso.api_keys (provider_id, role, key_hash, key_prefix)"
+        + " VALUES (1, 'provider', '" + ApiKeys.hash(key) + "', 'pulso_made')");
+    assertThat(await(keys.verify(key))).isEmpty();
+    // …while a key this member configures is known at once.
+    await(keys.ensure(key, 1));
+    assertThat(await(keys.verify(key))).map(ApiKeys.Principal::providerId).contains(1);
   }
 
   @Test
