@@ -107,15 +107,7 @@ class FiguresStreamTest {
     List<WebSocket> sockets = new ArrayList<>();
     try {
       for (int i = 0; i < subscribers; i++) {
-        AtomicInteger received = new AtomicInteger();
-        changes.add(received);
-        // The handler is set as the socket opens, on its event loop: the hello that follows is not missed.
-        sockets.add(await(client.connect(httpPort, "127.0.0.1", ticketPath()).onSuccess(socket ->
-            socket.textMessageHandler(text -> {
-              if ("change".equals(new JsonObject(text).getString("type"))) {
-                received.incrementAndGet();
-              }
-            }))));
+        sockets.add(subscribe(client, changes));
       }
       awaitGauge("pulso.api.stream.subscribers", subscribers);
       assertThat(gauge("pulso.api.stream.providers")).as("one watch for the provider, however many sockets").isEqualTo(1);
@@ -147,14 +139,7 @@ class FiguresStreamTest {
       slow.connect(new java.net.InetSocketAddress("127.0.0.1", httpPort));
       upgrade(slow, ticketPath());
       for (int i = 0; i < 5; i++) {
-        AtomicInteger received = new AtomicInteger();
-        changes.add(received);
-        sockets.add(await(client.connect(httpPort, "127.0.0.1", ticketPath()).onSuccess(socket ->
-            socket.textMessageHandler(text -> {
-              if ("change".equals(new JsonObject(text).getString("type"))) {
-                received.incrementAndGet();
-              }
-            }))));
+        sockets.add(subscribe(client, changes));
       }
       awaitGauge("pulso.api.stream.subscribers", 6);
 
@@ -189,6 +174,19 @@ class FiguresStreamTest {
     }
     awaitGauge("pulso.api.stream.subscribers", 0);
     awaitGauge("pulso.api.stream.providers", 0);
+  }
+
+  /** Opens a subscriber with a new ticket; it counts the changes it receives in a counter added to {@code changes}. */
+  private static WebSocket subscribe(WebSocketClient client, List<AtomicInteger> changes) throws Exception {
+    AtomicInteger received = new AtomicInteger();
+    changes.add(received);
+    // The handler is set as the socket opens, on its event loop: no message that follows is missed.
+    return await(client.connect(httpPort, "127.0.0.1", ticketPath()).onSuccess(socket ->
+        socket.textMessageHandler(text -> {
+          if ("change".equals(new JsonObject(text).getString("type"))) {
+            received.incrementAndGet();
+          }
+        })));
   }
 
   private static void publishChange(Set<ClientDay> clients) {
