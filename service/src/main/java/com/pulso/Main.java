@@ -6,6 +6,7 @@ import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
 import com.pulso.capture.CaptureVerticle;
 import com.pulso.cluster.ClusterSetup;
+import com.pulso.batch.BatchOrchestrator;
 import com.pulso.cluster.ClusterSingleton;
 import com.pulso.config.ConfigException;
 import com.pulso.config.ConfigLoader;
@@ -160,6 +161,11 @@ public final class Main {
       // One generator for the whole cluster: the configured rate is the shops' rate, not per member.
       deploy(() -> new ClusterSingleton("demo-sales", () -> new DemoSalesVerticle(config, pool, metrics.registry()), new DeploymentOptions()),
           new DeploymentOptions());
+    }
+    if (config.batch().enabled()) {
+      // Batch: one leader schedules, runs and checks the nightly reports.
+      deploy(() -> new ClusterSingleton("batch", () -> BatchOrchestrator.of(vertx, config, pool, aws, metrics.registry()),
+          new DeploymentOptions()), new DeploymentOptions());
     }
     ApiKeys keys = new ApiKeys(pool);
     await(configuredKeys(keys));

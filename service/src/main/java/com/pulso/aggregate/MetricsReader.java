@@ -3,6 +3,7 @@ package com.pulso.aggregate;
 import com.pulso.aggregate.MetricItem.ClientDay;
 import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
+import com.pulso.aggregate.MetricItem.ShardDayTotal;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
 import io.vertx.core.Future;
@@ -13,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 
@@ -85,6 +87,17 @@ public final class MetricsReader {
         amount = amount.add(amount(item));
       }
       return new DailyTotal(providerId, day, transactions, amount);
+    });
+  }
+
+  /** The shares of the provider's day total, by shard ({@link MetricKeys#BOOTSTRAP_SHARD}'s included). */
+  public Future<Map<String, DailyTotal>> dayTotalShares(int providerId, LocalDate day) {
+    return query(keys.dayTotalPartition(providerId, day)).map(items -> {
+      Map<String, DailyTotal> shares = new TreeMap<>();
+      for (Map<String, AttributeValue> item : items) {
+        shares.put(((ShardDayTotal) parse(item)).shardId(), new DailyTotal(providerId, day, transactions(item), amount(item)));
+      }
+      return shares;
     });
   }
 

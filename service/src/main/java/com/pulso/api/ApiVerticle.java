@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsReader;
 import com.pulso.aws.AwsClients;
+import com.pulso.batch.BatchRuns;
 import com.pulso.batch.ReportStore;
 import com.pulso.cluster.ClusterSetup;
 import com.pulso.config.PulsoConfig;
@@ -82,6 +83,7 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/v1/stream-tickets").handler(tickets.issuing(providers));
     ProviderRoutes.mount(router, config, pool, providers, figures, reports);
     AdminRoutes.mount(router, keys);
+    BatchRunRoutes.mount(router, new BatchRuns(pool), config.businessZone(), Clock.systemUTC());
     router.route().last().handler(ctx -> ctx.fail(Problem.notFound("no such resource: " + ctx.request().method()
         + " " + ctx.request().path())));
     router.route().failureHandler(this::answerFailure);

@@ -1,5 +1,6 @@
 package com.pulso.config;
 
+import com.pulso.batch.CronSchedule;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -81,6 +82,17 @@ final class ConfigReader {
       case "false" -> false;
       default -> throw invalid(key, value, "true or false");
     };
+  }
+
+  /** A Unix cron expression (minute hour day-of-month month day-of-week), checked by parsing it. */
+  String cron(String key) {
+    String value = nonBlank(key);
+    try {
+      CronSchedule.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw invalid(key, value, "a Unix cron expression such as \"30 0 * * *\" (" + e.getMessage() + ")");
+    }
+    return value;
   }
 
   String oneOf(String key, Set<String> allowed) {

@@ -28,7 +28,8 @@ public record PulsoConfig(
     Aggregate aggregate,
     Aws aws,
     DevServices devServices,
-    Demo demo) {
+    Demo demo,
+    Batch batch) {
 
   /** {@code tlsCert}/{@code tlsKey}: PEM files, both or neither (null: plain HTTP). */
   public record Http(String host, int port, Duration preStop, Duration drain, Path tlsCert, Path tlsKey) {
@@ -95,30 +96,48 @@ public record PulsoConfig(
 
   public record Demo(boolean enabled, int rate, int clients, int historyDays) {}
 
+  /**
+   * The nightly reports (docs/batch.md).
+   *
+   * @param schedule     Unix cron (minute hour day-of-month month day-of-week) in the business zone
+   * @param runner       {@code glue} or {@code local}
+   * @param retries      attempts after the first that failed or overran {@code timeout}
+   * @param catchUpDays  at start, how many of the last closed days (yesterday's included) are reported when no
+   *                     run reported them (0: none)
+   * @param firstPoll    following an attempt: the first wait between two looks, doubled up to {@code maxPoll}
+   */
+  public record Batch(boolean enabled, String schedule, String runner, int retries, Duration timeout,
+                      int catchUpDays, Duration firstPoll, Duration maxPoll, String glueJobName,
+                      Path localClasspathFile, Path localJvmOptionsFile, Path localWorkDir) {}
+
   // Copies with one part changed: tests point a config at a fresh database, table or stream.
 
   public PulsoConfig withDatabase(Database changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, changed, source, capture, consume, aggregate, aws, devServices, demo);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, changed, source, capture, consume, aggregate, aws, devServices, demo, batch);
   }
 
   public PulsoConfig withSource(Source changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, changed, capture, consume, aggregate, aws, devServices, demo);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, changed, capture, consume, aggregate, aws, devServices, demo, batch);
   }
 
   public PulsoConfig withCapture(Capture changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, changed, consume, aggregate, aws, devServices, demo);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, changed, consume, aggregate, aws, devServices, demo, batch);
   }
 
   public PulsoConfig withAws(Aws changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, changed, devServices, demo);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, changed, devServices, demo, batch);
   }
 
   public PulsoConfig withDevServices(DevServices changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, changed, demo);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, changed, demo, batch);
   }
 
   public PulsoConfig withDemo(Demo changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, changed);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, changed, batch);
+  }
+
+  public PulsoConfig withBatch(Batch changed) {
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, demo, changed);
   }
 
   private static final int MIN_KEY_LENGTH = 16;
@@ -201,10 +220,20 @@ public record PulsoConfig(
         Path.of(r.nonBlank("devServices.emulatorsDir")));
     Demo demo = new Demo(r.bool("demo.enabled"), r.integer("demo.rate", 0, 100_000), r.integer("demo.clients", 1, 10_000_000),
         r.integer("demo.historyDays", 0, 3650));
+    Batch batch = new Batch(r.bool("batch.enabled"), r.cron("batch.schedule"), r.oneOf("batch.runner", Set.of("glue", "local")),
+        r.integer("batch.retries", 0, 10), Duration.ofMinutes(r.integer("batch.timeoutMinutes", 1, 24 * 60)),
+        r.integer("batch.catchUpDays", 0, 366), Duration.ofMillis(r.integer("batch.firstPollMillis", 10, 600_000)),
+        Duration.ofMillis(r.integer("batch.maxPollMillis", 10, 3_600_000)), r.nonBlank("batch.glue.jobName"),
+        Path.of(r.nonBlank("batch.local.classpathFile")), Path.of(r.nonBlank("batch.local.jvmOptionsFile")),
+        Path.of(r.nonBlank("batch.local.workDir")));
+    if (batch.maxPoll().compareTo(batch.firstPoll()) < 0) {
+      throw new ConfigException("batch.maxPollMillis: must be at least batch.firstPollMillis ("
+          + batch.firstPoll().toMillis() + ")");
+    }
     if (devServices.enabled() && "aws".equals(profile)) {
       throw new ConfigException("devServices.enabled: dev services never run in the aws profile");
     }
     return new PulsoConfig(profile, http, api, r.zone("business.timeZone"), cluster, database, source, capture, consume,
-        aggregate, aws, devServices, demo);
+        aggregate, aws, devServices, demo, batch);
   }
 }

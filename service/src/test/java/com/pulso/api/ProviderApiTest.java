@@ -29,6 +29,7 @@ import com.pulso.stream.MetricsEvent;
 import com.pulso.testing.Await;
 import com.pulso.testing.SalesWorkload;
 import com.pulso.testing.SourceSql;
+import com.pulso.testing.TestReports;
 import com.pulso.testing.TestServices;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -66,8 +67,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import software.amazon.awssdk.core.async.AsyncRequestBody;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -661,15 +661,11 @@ class ProviderApiTest {
   }
 
   private static String row(LocalDate day, long clientId, long transactions, String amount) {
-    return new JsonObject().put(ReportLayout.Row.PROVIDER_ID, 1).put(ReportLayout.Row.DATE, day.toString())
-        .put(ReportLayout.Row.CLIENT_ID, clientId).put(ReportLayout.Row.FIRST_NAME, "Nombre" + clientId)
-        .put(ReportLayout.Row.LAST_NAME, "Apellido" + clientId).put(ReportLayout.Row.TRANSACTIONS, transactions)
-        .put(ReportLayout.Row.TOTAL_AMOUNT, amount).encode();
+    return TestReports.row(1, day, clientId, transactions, amount);
   }
 
   private static void put(String key, byte[] bytes) throws Exception {
-    await(aws.call(() -> aws.s3().putObject(PutObjectRequest.builder().bucket(BUCKET).key(key).build(),
-        AsyncRequestBody.fromBytes(bytes))));
+    await(TestReports.put(aws, BUCKET, key, bytes));
   }
 
   private static String uncheckedGet(String path) {

@@ -54,6 +54,8 @@ public final class ServerJvm implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putAll(env);
     builder.environment().put("PULSO_SKIP_BUILD", "true");
+    // The nightly batch would start Spark jobs (catch-up) in every server a test starts: on only where asked for.
+    builder.environment().putIfAbsent("PULSO_BATCH_ENABLED", "false");
     process = builder.start();
   }
 

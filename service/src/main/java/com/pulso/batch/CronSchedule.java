@@ -1,0 +1,37 @@
+package com.pulso.batch;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import java.time.ZonedDateTime;
+
+/** A Unix cron expression (minute hour day-of-month month day-of-week), evaluated in a time zone. */
+public final class CronSchedule {
+
+  private static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+
+  private final String expression;
+  private final ExecutionTime times;
+
+  private CronSchedule(String expression, ExecutionTime times) {
+    this.expression = expression;
+    this.times = times;
+  }
+
+  /** @throws IllegalArgumentException when {@code expression} is not a valid Unix cron expression */
+  public static CronSchedule parse(String expression) {
+    return new CronSchedule(expression, ExecutionTime.forCron(PARSER.parse(expression).validate()));
+  }
+
+  /** The first time after {@code now} (in {@code now}'s zone) the schedule fires. */
+  public ZonedDateTime next(ZonedDateTime now) {
+    return times.nextExecution(now)
+        .orElseThrow(() -> new IllegalStateException("cron '" + expression + "' never fires after " + now));
+  }
+
+  @Override
+  public String toString() {
+    return expression;
+  }
+}
