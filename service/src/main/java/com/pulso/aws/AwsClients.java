@@ -37,6 +37,8 @@ import software.amazon.awssdk.services.glue.GlueAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
 
@@ -108,6 +110,15 @@ public final class AwsClients implements AutoCloseable {
    */
   public S3Presigner s3Presigner() {
     return s3Presigner;
+  }
+
+  /** A PutObject of ours: SSE-KMS with {@code aws.s3.kmsKeyId} when one is configured, the bucket's default otherwise. */
+  public PutObjectRequest putObject(String bucket, String key) {
+    PutObjectRequest.Builder put = PutObjectRequest.builder().bucket(bucket).key(key);
+    if (config.s3Kms()) {
+      put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(config.s3KmsKeyId());
+    }
+    return put.build();
   }
 
   public GlueAsyncClient glue() {

@@ -1,10 +1,15 @@
 package com.pulso.aws;
 
 import com.pulso.config.PulsoConfig;
+import com.pulso.report.ReportLayout;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkPlugin;
@@ -24,6 +29,11 @@ import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.BucketLocationConstraint;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
+import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.LifecycleRule;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.Transition;
+import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
 
 /**
  * The AWS resources Pulso runs on — the Kinesis stream, the DynamoDB table and the S3 bucket named
@@ -37,6 +47,12 @@ public final class AwsResources {
   /** The table's key attributes; what goes in them is the aggregate package's key scheme. */
   public static final String PARTITION_KEY = "pk";
   public static final String SORT_KEY = "sk";
+  /** Files written on the way to a report (the job's temporary output): expired by the bucket's rules. */
+  public static final String STAGING_PREFIX = "staging/";
+  private static final int REPORTS_TO_IA_DAYS = 30;
+  private static final int REPORTS_TO_GLACIER_DAYS = 365;
+  private static final int STAGING_EXPIRY_DAYS = 7;
+  private static final Logger LOG = LoggerFactory.getLogger(AwsResources.class);
 
   /** Under the health check's own timeout (3 s), so a probe ends before the check gives up on it. */
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
@@ -63,9 +79,53 @@ public final class AwsResources {
     this.config = config.aws();
   }
 
-  /** Creates whatever of the stream, table and bucket is missing and waits until they are usable. Idempotent. */
+  /**
+   * Creates whatever of the stream, table and bucket is missing and waits until they are usable, and
+   * sets the bucket's hygiene ({@link #configureBucket}). Idempotent.
+   */
   public Future<Void> createIfMissing() {
-    return Future.all(createStreamIfMissing(), createTableIfMissing(), createBucketIfMissing()).mapEmpty();
+    return Future.all(createStreamIfMissing(), createTableIfMissing(),
+        createBucketIfMissing().compose(v -> configureBucket())).mapEmpty();
+  }
+
+  /**
+   * The bucket's rules: reports move to Infrequent Access after {@link #REPORTS_TO_IA_DAYS} days and
+   * to Glacier after {@link #REPORTS_TO_GLACIER_DAYS}; staging files expire after
+   * {@link #STAGING_EXPIRY_DAYS}; with {@code aws.s3.kmsKeyId}, SSE-KMS is the default encryption.
+   * A rule the endpoint does not implement (an emulator) is left with a warning, not a failure:
+   * completes with the warnings.
+   */
+  public Future<List<String>> configureBucket() {
+    List<String> warnings = new ArrayList<>();
+    LifecycleRule reports = LifecycleRule.builder().id("reports-tiering").status(ExpirationStatus.ENABLED)
+        .filter(f -> f.prefix(ReportLayout.ROOT))
+        .transitions(
+            Transition.builder().days(REPORTS_TO_IA_DAYS).storageClass(TransitionStorageClass.STANDARD_IA).build(),
+            Transition.builder().days(REPORTS_TO_GLACIER_DAYS).storageClass(TransitionStorageClass.GLACIER).build())
+        .build();
+    LifecycleRule staging = LifecycleRule.builder().id("staging-expiry").status(ExpirationStatus.ENABLED)
+        .filter(f -> f.prefix(STAGING_PREFIX))
+        .expiration(e -> e.days(STAGING_EXPIRY_DAYS))
+        .build();
+    Future<Void> lifecycle = clients.call(() -> clients.s3().putBucketLifecycleConfiguration(b -> b
+            .bucket(config.s3Bucket()).lifecycleConfiguration(c -> c.rules(reports, staging))))
+        .<Void>mapEmpty()
+        .recover(error -> warn(warnings, "lifecycle rules", error));
+    Future<Void> encryption = !config.s3Kms() ? Future.succeededFuture()
+        : clients.call(() -> clients.s3().putBucketEncryption(b -> b.bucket(config.s3Bucket())
+                .serverSideEncryptionConfiguration(c -> c.rules(r -> r.bucketKeyEnabled(true)
+                    .applyServerSideEncryptionByDefault(d -> d.sseAlgorithm(ServerSideEncryption.AWS_KMS)
+                        .kmsMasterKeyID(config.s3KmsKeyId()))))))
+            .<Void>mapEmpty()
+            .recover(error -> warn(warnings, "default SSE-KMS encryption", error));
+    return Future.join(lifecycle, encryption).map(done -> List.copyOf(warnings));
+  }
+
+  private Future<Void> warn(List<String> warnings, String what, Throwable error) {
+    String warning = bucketName() + ": " + what + " not set (" + error.getMessage() + ")";
+    LOG.warn("{}; the endpoint may not implement it (an emulator)", warning);
+    warnings.add(warning);
+    return Future.succeededFuture();
   }
 
   public Future<Void> createStreamIfMissing() {

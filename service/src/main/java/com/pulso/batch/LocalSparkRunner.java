@@ -185,8 +185,8 @@ public final class LocalSparkRunner implements JobRunner {
   }
 
   private Future<Void> put(String key, Path file) {
-    return aws.call(() -> aws.s3().putObject(put -> put.bucket(config.aws().s3Bucket()).key(key),
-        AsyncRequestBody.fromFile(file))).mapEmpty();
+    return aws.call(() -> aws.s3().putObject(aws.putObject(config.aws().s3Bucket(), key), AsyncRequestBody.fromFile(file)))
+        .mapEmpty();
   }
 
   private Future<Void> removeStale(String prefix, List<String> current) {

@@ -87,7 +87,13 @@ public record PulsoConfig(
   /** Endpoint overrides are null for the real AWS endpoint of the region. */
   public record Aws(String region, boolean manageResources, URI kinesisEndpoint, URI dynamoDbEndpoint,
                     URI s3Endpoint, URI glueEndpoint, URI snsEndpoint, String kinesisStream,
-                    int kinesisShards, String dynamoDbTable, String s3Bucket, AwsHttp http) {}
+                    int kinesisShards, String dynamoDbTable, String s3Bucket, String s3KmsKeyId, AwsHttp http) {
+
+    /** Whether objects are encrypted with a KMS key of ours ({@code aws.s3.kmsKeyId}). */
+    public boolean s3Kms() {
+      return !s3KmsKeyId.isEmpty();
+    }
+  }
 
   public record AwsHttp(int maxConnections, Duration connectTimeout, Duration readTimeout,
                         Duration apiCallTimeout, int maxRetries) {}
@@ -215,7 +221,7 @@ public record PulsoConfig(
         r.optionalEndpoint("aws.endpoints.s3"), r.optionalEndpoint("aws.endpoints.glue"),
         r.optionalEndpoint("aws.endpoints.sns"), r.nonBlank("aws.kinesis.stream"),
         r.integer("aws.kinesis.shards", 1, 10_000), r.nonBlank("aws.dynamodb.table"), r.nonBlank("aws.s3.bucket"),
-        awsHttp);
+        r.string("aws.s3.kmsKeyId"), awsHttp);
     DevServices devServices = new DevServices(r.bool("devServices.enabled"), Path.of(r.nonBlank("devServices.dataDir")),
         Path.of(r.nonBlank("devServices.emulatorsDir")));
     Demo demo = new Demo(r.bool("demo.enabled"), r.integer("demo.rate", 0, 100_000), r.integer("demo.clients", 1, 10_000_000),

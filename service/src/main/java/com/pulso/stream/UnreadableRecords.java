@@ -57,8 +57,7 @@ public final class UnreadableRecords {
           .put("reason", unreadable.reason())
           .put("data", Base64.getEncoder().encodeToString(record.data().asByteArrayUnsafe()))
           .encode().getBytes(StandardCharsets.UTF_8);
-      puts.add(clients.call(() -> clients.s3().putObject(b -> b.bucket(bucket)
-              .key(key(shardId, record.sequenceNumber())),
+      puts.add(clients.call(() -> clients.s3().putObject(clients.putObject(bucket, key(shardId, record.sequenceNumber())),
           AsyncRequestBody.fromBytes(body))));
     }
     return Future.all(puts).mapEmpty();

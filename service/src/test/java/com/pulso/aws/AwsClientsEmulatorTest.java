@@ -212,6 +212,25 @@ class AwsClientsEmulatorTest {
   }
 
   @Test
+  void bucketRulesTheEndpointLacksAreWarningsNotFailures(Vertx vertx) throws Exception {
+    PulsoConfig.Aws aws = config.aws();
+    PulsoConfig withKey = config.withAws(new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
+        aws.dynamoDbEndpoint(), aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.kinesisStream(),
+        aws.kinesisShards(), aws.dynamoDbTable(), aws.s3Bucket(), "alias/pulso-reports", aws.http()));
+    AwsClients kmsClients = new AwsClients(vertx, withKey, registry);
+    try {
+      List<String> warnings = await(new AwsResources(vertx, kmsClients, withKey).configureBucket());
+
+      // s3proxy implements neither call: the start goes on, saying what was not set.
+      assertThat(warnings).hasSize(2);
+      assertThat(warnings).anySatisfy(w -> assertThat(w).contains("lifecycle rules not set"));
+      assertThat(warnings).anySatisfy(w -> assertThat(w).contains("default SSE-KMS encryption not set"));
+    } finally {
+      kmsClients.close();
+    }
+  }
+
+  @Test
   void readinessOfAMissingBucketFailsNamingIt(Vertx vertx) {
     String missing = "missing-" + UUID.randomUUID();
     AwsResources elsewhere = new AwsResources(vertx, clients, withBucket(config, missing));
@@ -283,13 +302,13 @@ class AwsClientsEmulatorTest {
     PulsoConfig.Aws aws = config.aws();
     return config.withAws(new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
         aws.dynamoDbEndpoint(), aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.kinesisStream(),
-        aws.kinesisShards(), aws.dynamoDbTable(), bucket, aws.http()));
+        aws.kinesisShards(), aws.dynamoDbTable(), bucket, aws.s3KmsKeyId(), aws.http()));
   }
 
   private static PulsoConfig withDynamoDbEndpoint(PulsoConfig config, URI endpoint) {
     PulsoConfig.Aws aws = config.aws();
     return config.withAws(new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
         endpoint, aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.kinesisStream(),
-        aws.kinesisShards(), aws.dynamoDbTable(), aws.s3Bucket(), aws.http()));
+        aws.kinesisShards(), aws.dynamoDbTable(), aws.s3Bucket(), aws.s3KmsKeyId(), aws.http()));
   }
 }

@@ -54,7 +54,7 @@ class CaptureVerticleTest {
         .withCapture(new PulsoConfig.Capture("slot_" + unique, "pub_" + unique, Duration.ofMillis(20), 20_000, 500, 7))
         .withAws(new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(), aws.dynamoDbEndpoint(),
             aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), stream, 2, "capture-" + unique, aws.s3Bucket(),
-            aws.http()));
+            aws.s3KmsKeyId(), aws.http()));
     // The capture bootstraps into the metrics table before it streams.
     await(new AwsResources(vertx, clients, config).createTableIfMissing());
     Migrations.migrate(config);
