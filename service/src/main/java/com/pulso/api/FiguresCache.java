@@ -33,6 +33,7 @@ import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -168,10 +169,16 @@ final class FiguresCache {
             json -> decodeClients(providerId, day, json))
             .map(clients -> new ClientsOfDay(ClientsOfDay.BATCH, manifest.createdAt(), clients));
       }
-      return get("clients", providerId, day, () -> reader.clientDay(providerId, day),
+      return cached("clients", providerId, day, () -> reader.clientDay(providerId, day),
           FiguresCache::encodeClients, json -> decodeClients(providerId, day, json))
-          .map(clients -> new ClientsOfDay(ClientsOfDay.REALTIME, clock.instant(), clients));
+          .map(cached -> new ClientsOfDay(ClientsOfDay.REALTIME, Instant.ofEpochMilli(cached.loadedAtMillis()),
+              castClients(cached.value())));
     });
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<DailyClientTotal> castClients(Object value) {
+    return (List<DailyClientTotal>) value;
   }
 
   /** The provider's day's report, if it has one (only a day before today can). */
@@ -244,14 +251,21 @@ final class FiguresCache {
   @SuppressWarnings("unchecked")
   private <T> Future<T> get(String kind, int providerId, LocalDate day, Supplier<Future<T>> source,
                             Function<T, String> encode, Function<String, T> decode) {
+    return cached(kind, providerId, day, source, encode, decode).map(cached -> (T) cached.value());
+  }
+
+  /** The key's answer with the time it was read from its source. */
+  private <T> Future<Cached> cached(String kind, int providerId, LocalDate day, Supplier<Future<T>> source,
+                                    Function<T, String> encode, Function<String, T> decode) {
     listen(providerId);
     Loader<T> loader = new Loader<>(kind, key(kind, providerId, day), day, source, encode, decode);
     Context context = vertx.getOrCreateContext();
     return Future.fromCompletionStage(l1.get(loader.key(), (k, executor) ->
             load(loader, Long.MIN_VALUE).toCompletionStage().toCompletableFuture()), context)
-        .map(cached -> {
-          refreshAhead(loader, cached);
-          return (T) cached.value();
+        .andThen(cached -> {
+          if (cached.succeeded()) {
+            refreshAhead(loader, cached.result());
+          }
         });
   }
 
