@@ -260,7 +260,7 @@ final class FiguresCache {
     listen(providerId);
     Loader<T> loader = new Loader<>(kind, key(kind, providerId, day), day, source, encode, decode);
     Context context = vertx.getOrCreateContext();
-    return Future.fromCompletionStage(l1.get(loader.key(), (k, executor) ->
+    return CacheReads.of(l1.get(loader.key(), (k, executor) ->
             load(loader, Long.MIN_VALUE).toCompletionStage().toCompletableFuture()), context)
         .andThen(cached -> {
           if (cached.succeeded()) {

@@ -31,7 +31,7 @@ final class KnownProviders {
 
   /** The provider's product codes, in order; a 404 problem when there is no such provider. */
   Future<List<String>> products(int providerId) {
-    return Future.fromCompletionStage(products.get(providerId, (id, executor) -> load(id).toCompletionStage()
+    return CacheReads.of(products.get(providerId, (id, executor) -> load(id).toCompletionStage()
             .toCompletableFuture()), vertx.getOrCreateContext())
         .compose(found -> found.isPresent() ? Future.succeededFuture(found.get())
             : Future.failedFuture(Problem.notFound("provider " + providerId + " does not exist")));
