@@ -89,12 +89,15 @@ public final class BatchOrchestrator extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    manual = vertx.eventBus().consumer(RUN_ADDRESS, this::runRequested);
-    // Settling and catching up go on after start: a slow Glue call must not hold the member's start.
-    settleLeftRuns().compose(v -> catchUp())
-        .onFailure(error -> LOG.error("Batch: settling earlier runs or catching up failed", error))
-        .onComplete(done -> scheduleNext());
-    return manual.completion();
+    // The runs active now are an earlier leader's: listed before this leader takes any of its own.
+    return runs.active().compose(left -> {
+      manual = vertx.eventBus().consumer(RUN_ADDRESS, this::runRequested);
+      // Settling and catching up go on after start: a slow Glue call must not hold the member's start.
+      settleLeftRuns(left).compose(v -> catchUp())
+          .onFailure(error -> LOG.error("Batch: settling earlier runs or catching up failed", error))
+          .onComplete(done -> scheduleNext());
+      return manual.completion();
+    });
   }
 
   @Override
@@ -173,19 +176,17 @@ public final class BatchOrchestrator extends VerticleBase {
    * Runs an earlier leader left active: a Glue attempt goes on without us and is followed again; a
    * local one died with its member and counts as a failed attempt.
    */
-  private Future<Void> settleLeftRuns() {
-    return runs.active().compose(left -> {
-      List<Future<Void>> settled = new ArrayList<>();
-      for (BatchRun run : left) {
-        LOG.info("Batch: run {} of {}..{} was left {} by an earlier leader", run.id(), run.from(), run.to(), run.state());
-        if (run.externalRunId() != null && runner.name().equals(run.runner()) && "glue".equals(run.runner())) {
-          settled.add(follow(run, run.attempts(), run.externalRunId(), Instant.now(clock).plus(config.timeout())));
-        } else {
-          settled.add(failedAttempt(run, Math.max(1, run.attempts()), "the member running the attempt left"));
-        }
+  private Future<Void> settleLeftRuns(List<BatchRun> left) {
+    List<Future<Void>> settled = new ArrayList<>();
+    for (BatchRun run : left) {
+      LOG.info("Batch: run {} of {}..{} was left {} by an earlier leader", run.id(), run.from(), run.to(), run.state());
+      if (run.externalRunId() != null && runner.name().equals(run.runner()) && "glue".equals(run.runner())) {
+        settled.add(follow(run, run.attempts(), run.externalRunId(), Instant.now(clock).plus(config.timeout())));
+      } else {
+        settled.add(failedAttempt(run, Math.max(1, run.attempts()), "the member running the attempt left"));
       }
-      return Future.join(settled).mapEmpty();
-    });
+    }
+    return Future.join(settled).mapEmpty();
   }
 
   /** Runs a queued run to its end: its attempts, then its check. */
@@ -207,8 +208,8 @@ public final class BatchOrchestrator extends VerticleBase {
   private Future<Void> follow(BatchRun run, int attempt, String externalId, Instant deadline) {
     return poll(externalId, deadline, config.firstPoll()).compose(state -> {
       if (state == null) {
-        LOG.warn("Batch: run {} attempt {} overran {} min; stopping it", run.id(), attempt, config.timeout().toMinutes());
-        String error = "attempt " + attempt + " overran its " + config.timeout().toMinutes() + " minute timeout";
+        String error = "attempt " + attempt + " overran its timeout of " + config.timeout().toSeconds() + " s";
+        LOG.warn("Batch: run {} {}; stopping it", run.id(), error);
         return runner.stop(externalId).transform(stopped -> attempt <= config.retries()
             ? failedAttempt(run, attempt, error)
             : end(run, "timed_out", error));

@@ -33,6 +33,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class LocalSparkRunner implements JobRunner {
 
   static final String MAIN_CLASS = "com.pulso.glue.DailyReportJob";
+  /** Where the job reads the source password from when no {@code --jdbc-password} is given. */
+  private static final String PASSWORD_ENV = "PULSO_JDBC_PASSWORD";
   private static final int LOG_TAIL_LINES = 15;
 
   private final Vertx vertx;
@@ -61,7 +63,7 @@ public final class LocalSparkRunner implements JobRunner {
           .redirectErrorStream(true)
           .redirectOutput(log(runId).toFile());
       // The password goes through the environment, never the command line (visible to ps).
-      builder.environment().put("PULSO_JOB_JDBC_PASSWORD", config.database().password());
+      builder.environment().put(PASSWORD_ENV, config.database().password());
       running.put(runId, builder.start());
       return runId;
     }, false);
@@ -122,9 +124,8 @@ public final class LocalSparkRunner implements JobRunner {
         "--run-id", request.runId(),
         "--time-zone", zone().getId(),
         "--output", output.toAbsolutePath().toString(),
-        "--jdbc-url", "jdbc:postgresql://" + db.host() + ":" + db.port() + "/" + db.name() + "?sslmode=" + db.sslMode(),
+        "--jdbc-url", jdbcUrl(db),
         "--jdbc-user", db.user(),
-        "--jdbc-password-env", "PULSO_JOB_JDBC_PASSWORD",
         "--clients-table", source.clientsTable(),
         "--client-id-column", source.clientIdColumn(),
         "--client-first-name-column", source.clientFirstNameColumn(),
@@ -136,6 +137,11 @@ public final class LocalSparkRunner implements JobRunner {
         "--sale-time-column", source.saleTimeColumn(),
         "--sale-amount-column", source.saleAmountColumn()));
     return command;
+  }
+
+  private static String jdbcUrl(PulsoConfig.Database db) {
+    String url = "jdbc:postgresql://" + db.host() + ":" + db.port() + "/" + db.name() + "?sslmode=" + db.sslMode();
+    return db.sslRootCert() == null ? url : url + "&sslrootcert=" + db.sslRootCert().toAbsolutePath();
   }
 
   private ZoneId zone() {

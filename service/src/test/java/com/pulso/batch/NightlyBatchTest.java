@@ -190,8 +190,28 @@ class NightlyBatchTest {
     BatchRun run = awaitEnded(manual(LocalDate.of(2026, 10, 6)));
 
     assertThat(run.state()).isEqualTo("timed_out");
-    assertThat(run.error()).contains("overran");
+    assertThat(run.error()).isEqualTo("attempt 1 overran its timeout of 1 s");
     assertThat(glue.stopped()).contains(run.externalRunId());
+  }
+
+  @Test
+  void aRunLeftActiveByAnEarlierLeaderIsSettledAndOnlyThen() throws Exception {
+    LocalDate day = LocalDate.of(2026, 10, 7);
+    // A local attempt that was running on a member that died: it died with it.
+    SourceSql.execute(config.database(), "INSERT INTO pulso.batch_runs (date_from, date_to, state, runner, attempts,"
+        + " external_run_id, started_at) VALUES ('" + day + "', '" + day + "', 'running', 'local', 1, 'run-0-1', now())");
+    long left = SourceSql.count(config.database(), "SELECT max(id) FROM pulso.batch_runs");
+
+    deploy(batch(1, Duration.ofMinutes(1), 0), Clock.systemUTC());
+    // A run asked for at once is this leader's own, not one to settle.
+    long own = manual(LocalDate.of(2026, 10, 8));
+
+    BatchRun settled = awaitEnded(left);
+    assertThat(settled.state()).isEqualTo("succeeded");
+    assertThat(settled.attempts()).isEqualTo(2);
+    BatchRun ownRun = awaitEnded(own);
+    assertThat(ownRun.state()).isEqualTo("succeeded");
+    assertThat(ownRun.attempts()).isEqualTo(1);
   }
 
   @Test
@@ -210,17 +230,17 @@ class NightlyBatchTest {
 
   @Test
   void theScheduleFiresOnceAcrossTwoMembers() throws Exception {
-    // Both members' clocks 1.5 s before the next 00:30 of the business zone.
-    ZonedDateTime now = ZonedDateTime.now(config.businessZone());
-    ZonedDateTime fire = CronSchedule.parse("30 0 * * *").next(now);
-    Clock clock = Clock.offset(Clock.systemUTC(), Duration.between(now, fire).minusMillis(1_500));
-    LocalDate reported = fire.toLocalDate().minusDays(1);
     Map<String, String> env = new HashMap<>(TestServices.env());
     env.put(ConfigLoader.envName("cluster.port"), String.valueOf(freePort()));
     env.put(ConfigLoader.envName("cluster.name"), config.cluster().name());
     env.put(ConfigLoader.envName("cluster.members"), "127.0.0.1:" + config.cluster().port());
     Vertx second = await(ClusterSetup.join(ConfigLoader.load(TestServices.home().resolve("conf"), env).cluster(),
         new VertxOptions(), Vertx.builder()));
+    // Both members' clocks 5 s before the next 00:30 of the business zone (set once the second joined).
+    ZonedDateTime now = ZonedDateTime.now(config.businessZone());
+    ZonedDateTime fire = CronSchedule.parse("30 0 * * *").next(now);
+    Clock clock = Clock.offset(Clock.systemUTC(), Duration.between(now, fire).minusMillis(5_000));
+    LocalDate reported = fire.toLocalDate().minusDays(1);
     try {
       PulsoConfig.Batch batch = batch(0, Duration.ofMinutes(1), 0);
       for (Vertx member : List.of(vertx, second)) {
