@@ -5,6 +5,7 @@ import com.pulso.config.PulsoConfig;
 import com.pulso.report.ReportLayout;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The report job in a child JVM of this member: the glue-job module's entry point on its own class
- * path ({@code batch.local.classpathFile}) with Spark's JVM flags ({@code batch.local.jvmOptionsFile}),
+ * path ({@code batch.local.jobJar}, then what {@code batch.local.classpathFile} lists) with Spark's JVM
+ * flags ({@code batch.local.jvmOptionsFile}),
  * reading the source database of {@code database.*} and writing the reports' layout into a local
  * directory of {@code batch.local.workDir}; its output and exit code are kept in a log beside it.
  * Once the job exits 0, the directory is uploaded to {@code aws.s3.bucket}: each day's data files,
@@ -114,7 +116,8 @@ public final class LocalSparkRunner implements JobRunner {
     PulsoConfig.Batch batch = config.batch();
     PulsoConfig.Database db = config.database();
     PulsoConfig.Source source = config.source();
-    String classpath = Files.readString(batch.localClasspathFile(), StandardCharsets.UTF_8).strip();
+    String classpath = batch.localJobJar().toAbsolutePath() + File.pathSeparator
+        + Files.readString(batch.localClasspathFile(), StandardCharsets.UTF_8).strip();
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "@" + batch.localJvmOptionsFile().toAbsolutePath(),

@@ -113,7 +113,7 @@ public record PulsoConfig(
    * @param firstPoll    following an attempt: the first wait between two looks, doubled up to {@code maxPoll}
    */
   public record Batch(boolean enabled, String schedule, String runner, int retries, Duration timeout,
-                      int catchUpDays, Duration firstPoll, Duration maxPoll, String glueJobName,
+                      int catchUpDays, Duration firstPoll, Duration maxPoll, String glueJobName, Path localJobJar,
                       Path localClasspathFile, Path localJvmOptionsFile, Path localWorkDir) {}
 
   // Copies with one part changed: tests point a config at a fresh database, table or stream.
@@ -230,7 +230,7 @@ public record PulsoConfig(
         r.integer("batch.retries", 0, 10), Duration.ofMinutes(r.integer("batch.timeoutMinutes", 1, 24 * 60)),
         r.integer("batch.catchUpDays", 0, 366), Duration.ofMillis(r.integer("batch.firstPollMillis", 10, 600_000)),
         Duration.ofMillis(r.integer("batch.maxPollMillis", 10, 3_600_000)), r.nonBlank("batch.glue.jobName"),
-        Path.of(r.nonBlank("batch.local.classpathFile")), Path.of(r.nonBlank("batch.local.jvmOptionsFile")),
+        Path.of(r.nonBlank("batch.local.jobJar")), Path.of(r.nonBlank("batch.local.classpathFile")), Path.of(r.nonBlank("batch.local.jvmOptionsFile")),
         Path.of(r.nonBlank("batch.local.workDir")));
     if (batch.maxPoll().compareTo(batch.firstPoll()) < 0) {
       throw new ConfigException("batch.maxPollMillis: must be at least batch.firstPollMillis ("

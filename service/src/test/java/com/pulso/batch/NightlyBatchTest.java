@@ -320,7 +320,8 @@ class NightlyBatchTest {
   /** The leader's settings: the Glue runner, quick polls, no schedule firing during a test unless asked for. */
   private static PulsoConfig.Batch batch(int retries, Duration timeout, int catchUpDays) {
     return new PulsoConfig.Batch(true, "30 0 * * *", "glue", retries, timeout, catchUpDays, Duration.ofMillis(50),
-        Duration.ofMillis(200), "pulso-daily-report", Path.of("unused"), Path.of("unused"), Path.of("unused"));
+        Duration.ofMillis(200), "pulso-daily-report", Path.of("unused"), Path.of("unused"), Path.of("unused"),
+        Path.of("unused"));
   }
 
   private static long manual(LocalDate day) throws Exception {
