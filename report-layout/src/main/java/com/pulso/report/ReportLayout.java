@@ -11,13 +11,15 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * reports/provider=&lt;id&gt;/year=YYYY/month=MM/day=DD/
- *   part-*.parquet         for Athena / the Glue catalog
- *   part-*.jsonl           one {@link Row} per line, for serving
- *   _manifest.json         written last: a day without it does not exist
+ *   part-&lt;runId&gt;.parquet      for Athena / the Glue catalog
+ *   _part-&lt;runId&gt;.jsonl       one {@link Row} per line, for serving
+ *   _manifest.json           written last: a day without it does not exist
  * </pre>
  *
- * A re-run of a day writes files of new names (its run id in them) and then a new manifest: readers
- * trust only the files the manifest names, and stale files are removed after.
+ * A re-run of a day writes files of new names (its run id in them, {@link #dataFileName}) and then a
+ * new manifest: readers trust only the files the manifest names, and stale files are removed after.
+ * Every name but the Parquet file's starts with '_', which Athena, Hive and Spark skip: a table over
+ * the directories reads the Parquet files alone.
  */
 public final class ReportLayout {
 
@@ -30,6 +32,8 @@ public final class ReportLayout {
   public static final String PARQUET = "parquet";
   public static final String JSON_LINES = "jsonl";
 
+  /** A run id as it may appear in a file name: a Glue job run id ({@code jr_...}) or the local runner's. */
+  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
   private static final Pattern DAY_PREFIX = Pattern.compile(
       "reports/provider=([1-9][0-9]{0,8})/year=([0-9]{4})/month=([0-9]{2})/day=([0-9]{2})/");
 
@@ -51,8 +55,15 @@ public final class ReportLayout {
     public static final String TRANSACTIONS = "transactions";
     /** Exact decimal as a string with two decimals. */
     public static final String TOTAL_AMOUNT = "totalAmount";
-    /** What of the source the run had read: an object the job fills in (e.g. highest sale id). */
+    /** What of the source the run had read: an object of the {@code SOURCE_*} fields. */
     public static final String SOURCE_HIGH_WATER_MARK = "sourceHighWaterMark";
+    /**
+     * The highest sale id in the day's window when the run read it (null: the day had no sales): the
+     * run counted the day's sales up to it, a sale written later is not in the report.
+     */
+    public static final String SOURCE_MAX_SALE_ID = "maxSaleId";
+    /** When the run read the day's bounds, by the source database's clock (ISO-8601 instant). */
+    public static final String SOURCE_READ_AT = "readAt";
     /** The data files, each an object of the {@code FILE_*} fields. */
     public static final String FILES = "files";
     /** The file's name within its day's directory. */
@@ -104,6 +115,26 @@ public final class ReportLayout {
       throw new IllegalArgumentException("not a report file name: " + fileName);
     }
     return dayPrefix(providerId, day) + fileName;
+  }
+
+  /** Whether {@code runId} may name a run's files (letters, digits, '_', '.', '-'; at most 128). */
+  public static boolean isRunId(String runId) {
+    return runId != null && RUN_ID.matcher(runId).matches();
+  }
+
+  /**
+   * The name of a run's data file of a format in its day's directory: {@code part-<runId>.parquet},
+   * {@code _part-<runId>.jsonl}.
+   */
+  public static String dataFileName(String runId, String format) {
+    if (!isRunId(runId)) {
+      throw new IllegalArgumentException("not a run id (letters, digits, '_', '.', '-'): " + runId);
+    }
+    return switch (format) {
+      case PARQUET -> "part-" + runId + "." + PARQUET;
+      case JSON_LINES -> "_part-" + runId + "." + JSON_LINES;
+      default -> throw new IllegalArgumentException("not a report file format: " + format);
+    };
   }
 
   /** A provider and day named by a day prefix. */

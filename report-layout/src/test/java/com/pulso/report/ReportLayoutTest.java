@@ -29,6 +29,15 @@ class ReportLayoutTest {
   }
 
   @Test
+  void aRunsDataFilesCarryItsIdAndOnlyTheParquetFileIsVisibleToTableReaders() {
+    assertThat(ReportLayout.dataFileName("jr_0a1b", ReportLayout.PARQUET)).isEqualTo("part-jr_0a1b.parquet");
+    assertThat(ReportLayout.dataFileName("jr_0a1b", ReportLayout.JSON_LINES)).isEqualTo("_part-jr_0a1b.jsonl");
+    assertThatThrownBy(() -> ReportLayout.dataFileName("../x", ReportLayout.PARQUET))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ReportLayout.dataFileName("run1", "csv")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void fileNamesCannotLeaveTheirDayOrPassForTheManifest() {
     for (String name : new String[] {"../provider=2/x.jsonl", "a/b.jsonl", "", ReportLayout.MANIFEST, null}) {
       assertThatThrownBy(() -> ReportLayout.fileKey(1, DAY, name)).isInstanceOf(IllegalArgumentException.class);

@@ -2,6 +2,7 @@ package com.pulso.capture;
 
 import com.pulso.config.PulsoConfig;
 import com.pulso.db.Postgres;
+import com.pulso.report.CountedSales;
 import io.vertx.sqlclient.Tuple;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -16,7 +17,8 @@ import java.util.Objects;
  *
  * <p>A row counts here exactly when {@link SaleChangeMapper} would map its insert, so that a base
  * figure and the changes streamed on top of it speak of the same sales (a void of a row that never
- * counted is dead-lettered, never subtracted). {@link #COUNTED} is that rule, clause by clause.
+ * counted is dead-lettered, never subtracted). {@link #COUNTED} is that rule, clause by clause; the
+ * nightly report job counts by the same rule.
  */
 final class BootstrapQueries {
 
@@ -47,29 +49,11 @@ final class BootstrapQueries {
   static final String COLUMN_TYPE = "SELECT format_type(a.atttypid, NULL) FROM pg_attribute a"
       + " WHERE a.attrelid = quote_ident($1)::regclass AND a.attname = $2 AND NOT a.attisdropped";
 
-  /** A text value that {@code Long.parseLong} takes (sign, ASCII digits, within 64 bits). */
-  private static final String IS_LONG = "CASE WHEN %1$s::text ~ '^[+-]?[0-9]+$'"
-      + " THEN %1$s::text::numeric BETWEEN -9223372036854775808 AND 9223372036854775807 ELSE false END";
-  /** A text value that {@code new BigDecimal(String)} takes (PostgreSQL's numeric takes it too). */
-  private static final String IS_DECIMAL = "%1$s::text ~ '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$'";
-
   /**
-   * The rows {@link SaleChangeMapper} counts (its {@code side}: each clause names the dead-letter
-   * reason it mirrors). {@code %1$s} id, {@code %2$s} client, {@code %3$s} time, {@code %4$s} amount.
-   * Each guard is a CASE, so a cast never meets a value its test rejected (WHERE clauses have no order).
+   * The rows {@link SaleChangeMapper} counts: {@link CountedSales#PREDICATE}, shared with the nightly
+   * report job. {@code %1$s} id, {@code %2$s} client, {@code %3$s} time, {@code %4$s} amount.
    */
-  static final String COUNTED = String.join("\n  AND ",
-      // "null sale id", "malformed sale id"
-      "%1$s IS NOT NULL", String.format(IS_LONG, "%1$s"),
-      // "null client", "malformed client"
-      "%2$s IS NOT NULL", String.format(IS_LONG, "%2$s"),
-      // "unknown product": the inner join with pulso.products (a null product joins nothing)
-      // "null sale time"; "malformed sale time": infinity, -infinity and BC dates do not parse
-      "%3$s IS NOT NULL", "isfinite(%3$s)", "extract(year FROM %3$s) >= 1",
-      // "null amount"; "malformed amount" (NaN, Infinity); "negative amount"; "more than two decimals"
-      "%4$s IS NOT NULL",
-      "CASE WHEN " + String.format(IS_DECIMAL, "%4$s") + " THEN %4$s::text::numeric >= 0"
-          + " AND %4$s::text::numeric = round(%4$s::text::numeric, 2) ELSE false END");
+  static final String COUNTED = CountedSales.PREDICATE;
 
   private final PulsoConfig.Source source;
   private final SaleTimeType timeType;
