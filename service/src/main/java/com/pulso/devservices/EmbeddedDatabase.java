@@ -36,6 +36,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
   static final String SUPERUSER = "postgres";
   private static final String ZONKY_LOCK_FILE = "epg-lock";
   private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
+  private static final Duration PID_FILE_WAIT = Duration.ofSeconds(5);
   private static final Duration STOP_WAIT = Duration.ofSeconds(15);
 
   private final EmbeddedPostgres postgres;
@@ -97,10 +98,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
           + " with data in " + dir + " (is the port taken? pg_ctl's output is in the log above): " + e.getMessage(), e);
     }
     try {
-      long pid = readPostmasterPid(dir).orElseThrow(
+      long pid = awaitPostmasterPid(dir).orElseThrow(
           () -> new IllegalStateException(dir.resolve("postmaster.pid") + " names no pid"));
       return new EmbeddedDatabase(postgres, dir, pid, queryServerVersion(jdbcUrl(port, "postgres")));
-    } catch (IOException | SQLException | RuntimeException e) {
+    } catch (IOException | SQLException | InterruptedException | RuntimeException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       try {
         postgres.close();
       } catch (IOException closeFailure) {
@@ -189,6 +193,20 @@ public final class EmbeddedDatabase implements AutoCloseable {
           + " is in use by another running process: stop it, or set devServices.dataDir to another directory");
     }
     return lock;
+  }
+
+  /**
+   * The postmaster's pid once its file names it: PostgreSQL may still be writing the file when
+   * pg_ctl reports it started (seen once in CI under load).
+   */
+  private static OptionalLong awaitPostmasterPid(Path dir) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + PID_FILE_WAIT.toNanos();
+    OptionalLong pid = readPostmasterPid(dir);
+    while (pid.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      pid = readPostmasterPid(dir);
+    }
+    return pid;
   }
 
   private static OptionalLong readPostmasterPid(Path dir) throws IOException {
