@@ -8,20 +8,20 @@ import java.util.List;
  * One provider's report of one business day: a row per client with counted sales (none when the
  * provider sold nothing that day: the report then says so, where a missing report would say nothing).
  */
-record DailyReport(int providerId, LocalDate day, List<Row> rows) {
+public record DailyReport(int providerId, LocalDate day, List<Row> rows) {
 
   /** One provider × client × day. Names may be null (a client missing from the clients table, or unnamed). */
-  record Row(long clientId, String firstName, String lastName, long transactions, BigDecimal totalAmount) {}
+  public record Row(long clientId, String firstName, String lastName, long transactions, BigDecimal totalAmount) {}
 
-  DailyReport {
+  public DailyReport {
     rows = List.copyOf(rows);
   }
 
-  long transactions() {
+  public long transactions() {
     return rows.stream().mapToLong(Row::transactions).sum();
   }
 
-  BigDecimal totalAmount() {
+  public BigDecimal totalAmount() {
     return rows.stream().map(Row::totalAmount).reduce(BigDecimal.ZERO.setScale(2), BigDecimal::add);
   }
 }

@@ -65,11 +65,14 @@ public final class DailyReportJob {
       System.setProperty("log4j2.configurationFile", LOCAL_LOG_CONFIG);
     }
     Logger log = LoggerFactory.getLogger(DailyReportJob.class);
-    ignored.forEach(argument -> log.info("ignoring --{}: a Glue parameter, not the job's", argument.name()));
-
+    int status = 0;
     SparkSession spark = null;
     try {
+      long starting = System.nanoTime();
       spark = session(args);
+      // Logged once Spark has set up logging (on Glue, before that only errors show).
+      log.info("run {}: Spark {} ready in {} ms", args.runId(), spark.version(), (System.nanoTime() - starting) / 1_000_000);
+      ignored.forEach(argument -> log.info("ignoring --{}: a Glue parameter, not the job's", argument.name()));
       List<DailyReport> reports = new DailyReportJob(spark, args, Clock.systemUTC()).run();
       log.info("run {} done: {} reports of {} day(s) under {}", args.runId(), reports.size(), args.days().size(),
           args.output());
@@ -81,14 +84,14 @@ public final class DailyReportJob {
         throw new IllegalStateException(message, e);
       }
       System.err.println("pulso-glue-job: " + message);
-      System.exit(EXIT_FAILED);
+      status = EXIT_FAILED;
     } finally {
       if (spark != null && !args.onGlue()) {
         spark.stop();
       }
     }
     if (!args.onGlue()) {
-      System.exit(0);
+      System.exit(status);
     }
   }
 
@@ -120,19 +123,24 @@ public final class DailyReportJob {
     SalesAggregation aggregation = new SalesAggregation(spark, args);
     List<DailyReport> published = new ArrayList<>();
     try (SourceDatabase source = SourceDatabase.connect(args)) {
-      SourceQueries queries = new SourceQueries(args.source(), source.saleTimeType());
+      SourceQueries queries = new SourceQueries(args.source(), source.saleColumnTypes());
       List<Integer> providers = source.providers();
       Map<String, Integer> products = source.productProviders();
       for (LocalDate day : args.days()) {
+        long start = System.nanoTime();
         DayWindow window = new DayWindow(day, args.zone());
         DayBounds bounds = source.bounds(queries, window);
         List<ClientTotal> totals = bounds.isEmpty() ? List.of()
             : aggregation.totals(queries.countedSales(window, bounds.maxSaleId()), bounds, products);
+        long aggregated = System.nanoTime();
         Map<Long, ClientName> names = source.clientNames(queries,
             totals.stream().map(ClientTotal::clientId).distinct().toList());
         List<DailyReport> reports = reports(day, providers, totals, names);
         publish(output, reports, new HighWaterMark(bounds.maxSaleId(), bounds.readAt()));
         published.addAll(reports);
+        log.info("{}: {} read and summed in {} ms, {} reports written in {} ms", day,
+            bounds.isEmpty() ? "no sales" : "sales " + bounds.minSaleId() + ".." + bounds.maxSaleId(),
+            (aggregated - start) / 1_000_000, reports.size(), (System.nanoTime() - aggregated) / 1_000_000);
       }
     }
     return published;

@@ -7,7 +7,6 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,24 +150,6 @@ public record JobArguments(List<LocalDate> days, String jdbcUrl, String jdbcUser
         identifier(values, "sale-amount-column"));
     return new JobArguments(days, jdbcUrl, values.get("jdbc-user"), password, source, zone, required(values, "output"),
         partitions, runId, onGlue);
-  }
-
-  /** The arguments as {@link #parse} reads them (the password is left out: give it through the environment). */
-  public List<String> toArgs() {
-    List<String> args = new ArrayList<>();
-    args.addAll(List.of("--from", days.get(0).toString(), "--to", days.get(days.size() - 1).toString()));
-    args.addAll(List.of("--jdbc-url", jdbcUrl));
-    if (jdbcUser != null) {
-      args.addAll(List.of("--jdbc-user", jdbcUser));
-    }
-    args.addAll(List.of("--output", output, "--time-zone", zone.getId(), "--partitions", Integer.toString(partitions),
-        "--run-id", runId));
-    args.addAll(List.of("--clients-table", source.clientsTable(), "--client-id-column", source.clientIdColumn(),
-        "--client-first-name-column", source.clientFirstNameColumn(), "--client-last-name-column",
-        source.clientLastNameColumn(), "--sales-table", source.salesTable(), "--sale-id-column", source.saleIdColumn(),
-        "--sale-client-column", source.saleClientColumn(), "--sale-product-column", source.saleProductColumn(),
-        "--sale-time-column", source.saleTimeColumn(), "--sale-amount-column", source.saleAmountColumn()));
-    return args;
   }
 
   private static List<LocalDate> days(Map<String, String> values) {

@@ -24,7 +24,6 @@ import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 
@@ -66,10 +65,12 @@ final class ReportOutput {
     } else {
       root = new Path(uri.getScheme(), uri.getAuthority(), uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath());
     }
-    FileSystem fs = root.getFileSystem(conf);
-    if (fs instanceof LocalFileSystem local) {
-      // The checksummed local file system writes a .crc file beside each file: not part of a report.
-      fs = local.getRaw();
+    FileSystem fs;
+    if ("file".equals(root.toUri().getScheme())) {
+      fs = new LocalReportFileSystem();
+      fs.initialize(URI.create("file:///"), conf);
+    } else {
+      fs = root.getFileSystem(conf);
     }
     return new ReportOutput(fs, fs.makeQualified(root), conf);
   }

@@ -1,7 +1,7 @@
 package com.pulso.glue;
 
 import com.pulso.glue.SourceQueries.DayWindow;
-import com.pulso.glue.SourceQueries.SaleTimeType;
+import com.pulso.glue.SourceQueries.SaleColumnTypes;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -76,15 +76,19 @@ final class SourceDatabase implements AutoCloseable {
     return new SourceDatabase(connection, args.source());
   }
 
-  /** How the sale time is stored; also checks that the sale id is an integer column (Spark partitions on it). */
-  SaleTimeType saleTimeType() throws SQLException {
+  /**
+   * The types of the sale columns the job reads (a sale time of another type than timestamptz,
+   * timestamp or date is refused by {@link SourceQueries}); the sale id must be an integer column:
+   * Spark partitions the read on it.
+   */
+  SaleColumnTypes saleColumnTypes() throws SQLException {
     String idType = columnType(source.salesTable(), source.saleIdColumn());
     if (!INTEGER_TYPES.contains(idType)) {
       throw new IllegalStateException("the sale id column " + source.salesTable() + "." + source.saleIdColumn()
           + " is of type " + idType + ": the job partitions its read on it and needs smallint, integer or bigint");
     }
-    return SaleTimeType.of(columnType(source.salesTable(), source.saleTimeColumn()), source.salesTable(),
-        source.saleTimeColumn());
+    return new SaleColumnTypes(idType, columnType(source.salesTable(), source.saleClientColumn()),
+        columnType(source.salesTable(), source.saleTimeColumn()), columnType(source.salesTable(), source.saleAmountColumn()));
   }
 
   List<Integer> providers() throws SQLException {

@@ -3,6 +3,7 @@ package com.pulso.glue;
 import static com.pulso.glue.SourceTables.quote;
 
 import com.pulso.report.CountedSales;
+import com.pulso.report.CountedSales.TypedColumn;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -60,12 +61,17 @@ final class SourceQueries {
   static final String PRODUCT = "product";
   static final String AMOUNT = "amount";
 
+  /** The types of the sales table's columns the job reads, as {@code format_type} names them. */
+  record SaleColumnTypes(String saleId, String client, String saleTime, String amount) {}
+
   private final SourceTables source;
+  private final SaleColumnTypes types;
   private final SaleTimeType timeType;
 
-  SourceQueries(SourceTables source, SaleTimeType timeType) {
+  SourceQueries(SourceTables source, SaleColumnTypes types) {
     this.source = Objects.requireNonNull(source, "source");
-    this.timeType = Objects.requireNonNull(timeType, "timeType");
+    this.types = Objects.requireNonNull(types, "types");
+    this.timeType = SaleTimeType.of(types.saleTime(), source.salesTable(), source.saleTimeColumn());
   }
 
   /** Lowest and highest sale id in the day's window, and the database's clock: the read's bounds. */
@@ -80,15 +86,17 @@ final class SourceQueries {
    * it), client, product code (text), amount (exact, two decimals). The product join is Spark's.
    */
   String countedSales(DayWindow window, long maxSaleId) {
-    String id = sale(source.saleIdColumn());
-    return "SELECT " + id + " AS " + SALE_ID
-        + ", " + sale(source.saleClientColumn()) + "::text::bigint AS " + CLIENT_ID
+    TypedColumn id = new TypedColumn(sale(source.saleIdColumn()), types.saleId());
+    TypedColumn client = new TypedColumn(sale(source.saleClientColumn()), types.client());
+    TypedColumn amount = new TypedColumn(sale(source.saleAmountColumn()), types.amount());
+    return "SELECT " + id.reference() + " AS " + SALE_ID
+        + ", " + CountedSales.clientId(client) + " AS " + CLIENT_ID
         + ", " + sale(source.saleProductColumn()) + "::text AS " + PRODUCT
-        + ", " + sale(source.saleAmountColumn()) + "::text::numeric(18, 2) AS " + AMOUNT
+        + ", (" + CountedSales.amount(amount) + ")::numeric(18, 2) AS " + AMOUNT
         + "\nFROM " + quote(source.salesTable()) + " v"
-        + "\nWHERE " + inWindow(window) + " AND " + id + " <= " + maxSaleId
-        + "\n  AND " + CountedSales.predicate(id, sale(source.saleClientColumn()), sale(source.saleTimeColumn()),
-            sale(source.saleAmountColumn()));
+        + "\nWHERE " + inWindow(window) + " AND " + id.reference() + " <= " + maxSaleId
+        + "\n  AND " + CountedSales.predicate(id, client, new TypedColumn(sale(source.saleTimeColumn()), types.saleTime()),
+            amount);
   }
 
   /** First and last name of the clients whose ids are the array parameter (1). */

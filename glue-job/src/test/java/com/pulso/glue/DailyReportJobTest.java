@@ -62,7 +62,7 @@ class DailyReportJobTest {
                     ELSE timestamptz '2026-03-07 00:00:00 America/Bogota' + random() * interval '48 hours'
                END,
                CASE WHEN g % 967 = 0 THEN NULL WHEN g % 953 = 0 THEN -5.00 WHEN g % 947 = 0 THEN 1.005
-                    WHEN g % 941 = 0 THEN 'NaN' ELSE round((1 + random() * 250000)::numeric, 2)
+                    WHEN g % 941 = 0 THEN 'NaN' WHEN g % 937 = 0 THEN 'Infinity' ELSE round((1 + random() * 250000)::numeric, 2)
                END
         FROM generate_series(1, 200000) g;
         -- Corrections and voids, as the source holds them by the night's run.

@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * What the reports must say, computed by SQL straight over the source, written apart from the job
  * on purpose: the day of a sale is its time's date in the business zone; a sale counts when it has
- * a client, a mapped product, a finite time, and an amount that is a number, not negative, with at
- * most two decimals.
+ * a client, a mapped product, a finite time, and an amount that is a finite number, not negative,
+ * with at most two decimals.
  */
 final class SalesTruth {
 
@@ -33,7 +33,7 @@ final class SalesTruth {
         LEFT JOIN clientes c ON c.id = v.cliente_id
         WHERE v.cliente_id IS NOT NULL
           AND v.fecha IS NOT NULL AND isfinite(v.fecha)
-          AND v.monto IS NOT NULL AND v.monto <> 'NaN' AND v.monto >= 0 AND v.monto = round(v.monto, 2)
+          AND v.monto IS NOT NULL AND v.monto <> 'NaN' AND v.monto >= 0 AND v.monto < 'Infinity' AND v.monto = round(v.monto, 2)
           AND (v.fecha AT TIME ZONE ?)::date = ANY(?)
         GROUP BY 1, 2, 3, 6, 7""";
     Map<ClientDay, Figures> truth = new HashMap<>();
