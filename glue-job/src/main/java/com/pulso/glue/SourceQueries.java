@@ -4,6 +4,7 @@ import static com.pulso.glue.SourceTables.quote;
 
 import com.pulso.report.CountedSales;
 import com.pulso.report.CountedSales.TypedColumn;
+import com.pulso.report.SaleTimeType;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -15,26 +16,6 @@ import java.util.Objects;
  * count is {@link CountedSales}, the rule the real-time pipeline counts by.
  */
 final class SourceQueries {
-
-  /** How the source stores a sale's time: it decides how a business day's window reads. */
-  enum SaleTimeType {
-    /** {@code timestamptz}: the instants from the day's start in the business zone to the next day's. */
-    TIMESTAMPTZ,
-    /** {@code timestamp}: a local time in the business zone already (as the capture reads it). */
-    TIMESTAMP,
-    /** {@code date}: the day itself. */
-    DATE;
-
-    static SaleTimeType of(String formatType, String table, String column) {
-      return switch (formatType) {
-        case "timestamp with time zone" -> TIMESTAMPTZ;
-        case "timestamp without time zone" -> TIMESTAMP;
-        case "date" -> DATE;
-        default -> throw new IllegalStateException("the sale time column " + table + "." + column + " is of type "
-            + formatType + ": the job reads timestamptz, timestamp or date");
-      };
-    }
-  }
 
   /** A business day: from its start in the zone (inclusive) to the next day's start (exclusive). */
   record DayWindow(LocalDate day, ZoneId zone) {

@@ -79,15 +79,7 @@ public final class MetricsReader {
 
   /** The provider's total for a business day: the sum of the shards' day-total items. */
   public Future<DailyTotal> dayTotal(int providerId, LocalDate day) {
-    return query(keys.dayTotalPartition(providerId, day)).map(items -> {
-      long transactions = 0;
-      BigDecimal amount = BigDecimal.ZERO.setScale(2);
-      for (Map<String, AttributeValue> item : items) {
-        transactions += transactions(item);
-        amount = amount.add(amount(item));
-      }
-      return new DailyTotal(providerId, day, transactions, amount);
-    });
+    return dayTotalShares(providerId, day).map(shares -> DailyTotal.sum(providerId, day, shares.values()));
   }
 
   /** The shares of the provider's day total, by shard ({@link MetricKeys#BOOTSTRAP_SHARD}'s included). */

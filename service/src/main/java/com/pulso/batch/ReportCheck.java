@@ -126,9 +126,9 @@ public final class ReportCheck {
       }
       long batchTransactions = batch.stream().mapToLong(DailyClientTotal::transactions).sum();
       BigDecimal batchAmount = batch.stream().map(DailyClientTotal::amount).reduce(BigDecimal.ZERO.setScale(2), BigDecimal::add);
-      long realtimeTransactions = shares.result().values().stream().mapToLong(DailyTotal::transactions).sum();
-      BigDecimal realtimeAmount = shares.result().values().stream().map(DailyTotal::amount)
-          .reduce(BigDecimal.ZERO.setScale(2), BigDecimal::add);
+      DailyTotal realtimeTotal = DailyTotal.sum(providerId, day, shares.result().values());
+      long realtimeTransactions = realtimeTotal.transactions();
+      BigDecimal realtimeAmount = realtimeTotal.amount();
       boolean totalDiffers = batchTransactions != realtimeTransactions || batchAmount.compareTo(realtimeAmount) != 0;
       if (totalDiffers) {
         // The shards' shares stay as their consumers wrote them; the bootstrap's absolute share takes the difference.

@@ -3,6 +3,7 @@ package com.pulso.capture;
 import com.pulso.config.PulsoConfig;
 import com.pulso.db.Postgres;
 import com.pulso.report.CountedSales;
+import com.pulso.report.SaleTimeType;
 import io.vertx.sqlclient.Tuple;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -21,26 +22,6 @@ import java.util.Objects;
  * nightly report job counts by the same rule.
  */
 final class BootstrapQueries {
-
-  /** How the source stores a sale's time: it decides where the business day and minute come from. */
-  enum SaleTimeType {
-    /** {@code timestamptz}: day and minute of the instant in the business zone. */
-    TIMESTAMPTZ,
-    /** {@code timestamp}: a local time in the business zone already (as the mapper reads it). */
-    TIMESTAMP,
-    /** {@code date}: the day is the date, and the minute its first (as the mapper counts it). */
-    DATE;
-
-    static SaleTimeType of(String formatType, String table, String column) {
-      return switch (formatType) {
-        case "timestamp with time zone" -> TIMESTAMPTZ;
-        case "timestamp without time zone" -> TIMESTAMP;
-        case "date" -> DATE;
-        default -> throw new IllegalStateException("source.saleTimeColumn " + table + "." + column + " is of type "
-            + formatType + ": the bootstrap reads timestamptz, timestamp or date");
-      };
-    }
-  }
 
   /** A statement and its parameters. */
   record Query(String sql, Tuple params) {}
