@@ -88,9 +88,10 @@ public final class BaselineWriter {
   }
 
   /**
-   * Sets each item's {@code tx} and {@code amount} to the figure's (and a minute item's TTL), at most
-   * {@link #MAX_IN_FLIGHT} at a time. Succeeds once every item holds its figure; on failure some may
-   * and some not, and writing the same figures again completes it.
+   * Sets each item's {@code tx} and {@code amount} (or a product's, within a client-day item) to the
+   * figure's (and a minute item's TTL), at most {@link #MAX_IN_FLIGHT} at a time. Succeeds once every
+   * item holds its figure; on failure some may and some not, and writing the same figures again
+   * completes it.
    */
   public Future<Void> write(List<BaselineFigure> figures) {
     return onOneContext(() -> inLanes(figures.iterator(), MAX_IN_FLIGHT, this::set));
@@ -131,7 +132,10 @@ public final class BaselineWriter {
   }
 
   private Future<Void> set(BaselineFigure figure) {
-    Map<String, String> names = new HashMap<>(Map.of(TX, MetricKeys.TRANSACTIONS, AMOUNT, MetricKeys.AMOUNT));
+    String product = figure.productCode();
+    Map<String, String> names = new HashMap<>(product == null
+        ? Map.of(TX, MetricKeys.TRANSACTIONS, AMOUNT, MetricKeys.AMOUNT)
+        : Map.of(TX, MetricKeys.productTransactionsAttribute(product), AMOUNT, MetricKeys.productAmountAttribute(product)));
     Map<String, AttributeValue> values = new HashMap<>(Map.of(
         ":tx", AttributeValue.fromN(Long.toString(figure.transactions())),
         ":amount", AttributeValue.fromN(figure.amount().toPlainString())));
@@ -153,7 +157,8 @@ public final class BaselineWriter {
           written.increment();
           return null;
         })
-        .recover(error -> Future.failedFuture(new BaselineWriteException("bootstrap: base figure not written to item "
+        .recover(error -> Future.failedFuture(new BaselineWriteException("bootstrap: base figure"
+            + (product == null ? "" : " of product " + product) + " not written to item "
             + keys.partitionKey(figure.item()) + " / " + keys.sortKey(figure.item()) + ": " + error.getMessage(), error)));
   }
 

@@ -20,9 +20,10 @@ import java.util.TreeMap;
 
 /**
  * One shard's batch of sale changes folded into one {@link ItemDelta} per metric item (pure: no I/O).
- * An insert adds one transaction and its amount to the sale's client-day, client-product-day,
- * product-minute and the consuming shard's day-total items; a void subtracts them; a correction subtracts the sale as it was
- * and adds it as it is, wherever each lands (the same item nets out, possibly to zero).
+ * An insert adds one transaction and its amount to the sale's client-day item (in its totals and its
+ * product's), product-minute item and the consuming shard's day-total item; a void subtracts them; a
+ * correction subtracts the sale as it was and adds it as it is, wherever each lands (the same item
+ * nets out, possibly to zero).
  *
  * <p>Changes must come in the shard's position order. A change at or below a position already folded
  * is a duplicate delivery (Kinesis delivers at least once: a record retried by the publisher may land
@@ -119,10 +120,10 @@ public final class BatchFold {
     BigDecimal amount = sign > 0 ? sale.amount() : sale.amount().negate();
     ClientDay clientDay = keys.clientDayOf(sale);
     ProductMinute minute = keys.productMinuteOf(sale);
-    List<MetricItem> items = List.of(clientDay, keys.clientProductDayOf(sale), minute, keys.shardDayTotalOf(sale, shardId));
-    for (MetricItem item : items) {
-      ofChange.merge(item, new Contribution(position, sign, amount),
-          (a, b) -> new Contribution(position, a.transactions() + b.transactions(), a.amount().add(b.amount())));
+    ofChange.merge(clientDay, new Contribution(position, sign, amount,
+        Map.of(sale.productCode(), new ProductFigures(sign, amount))), Contribution::plus);
+    for (MetricItem item : List.of(minute, keys.shardDayTotalOf(sale, shardId))) {
+      ofChange.merge(item, new Contribution(position, sign, amount), Contribution::plus);
     }
     ChangedSets sets = changed.computeIfAbsent(sale.providerId(), p -> new ChangedSets());
     sets.days.add(clientDay.day());

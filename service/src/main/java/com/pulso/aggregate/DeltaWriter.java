@@ -25,9 +25,10 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
  * Applies a {@link BatchFold} to the metrics table exactly once per item (docs/realtime.md, "Applying
- * a batch exactly once"). Each item gets one {@code UpdateItem} that adds its delta and records the
- * shard's highest position, on the condition that the item holds no position of that shard at or
- * above the delta's first one. When the condition fails (the batch, or an overlapping one, was
+ * a batch exactly once"). Each item gets one {@code UpdateItem} (a client-day item that changes very
+ * many products, one per part, in order) that adds its delta and records the shard's highest
+ * position, on the condition that the item holds no position of that shard at or above the delta's
+ * first one. When the condition fails (the batch, or an overlapping one, was
  * applied before), the item's position is read back and only the contributions above it are applied,
  * on the condition that the position is still the one read.
  */
@@ -41,6 +42,12 @@ public final class DeltaWriter {
    * and applied again later.
    */
   static final int MAX_REFOLDS = 5;
+  /**
+   * Products one UpdateItem changes at most: about 26 characters of update expression each, well
+   * within DynamoDB's 4 KB. A client-day delta that changes more is applied in parts, one after the
+   * other ({@link ItemDelta#parts}).
+   */
+  static final int MAX_PRODUCTS_PER_UPDATE = 100;
 
   private static final String TX = "#tx";
   private static final String AMOUNT = "#amount";
@@ -134,7 +141,7 @@ public final class DeltaWriter {
             return Future.succeededFuture();
           }
           ItemDelta delta = pending.next();
-          return applyItem(shardId, delta, 0).recover(error -> {
+          return applyParts(shardId, delta.parts(MAX_PRODUCTS_PER_UPDATE).iterator()).recover(error -> {
             stopped[0] = true;
             return Future.failedFuture(error instanceof DeltaWriteException ? error : new DeltaWriteException(
                 "shard " + shardId + ": delta not applied to " + describe(delta.item()) + ": " + error.getMessage(),
@@ -142,6 +149,11 @@ public final class DeltaWriter {
           });
         })
         .compose(v -> lane(shardId, pending, stopped, mayGoOn));
+  }
+
+  private Future<Void> applyParts(String shardId, Iterator<ItemDelta> parts) {
+    return applyItem(shardId, parts.next(), 0)
+        .compose(v -> parts.hasNext() ? applyParts(shardId, parts) : Future.succeededFuture());
   }
 
   private Future<Void> applyItem(String shardId, ItemDelta delta, int refoldsSoFar) {
@@ -187,16 +199,32 @@ public final class DeltaWriter {
         ":da", AttributeValue.fromN(delta.amount().toPlainString()),
         ":max", AttributeValue.fromS(delta.last().sortable()),
         conditionValue, AttributeValue.fromS(conditionPosition.sortable())));
-    String expression = "ADD " + TX + " :dt, " + AMOUNT + " :da SET " + POSITION + " = :max";
+    StringBuilder expression = new StringBuilder("ADD " + TX + " :dt, " + AMOUNT + " :da");
+    int index = 0;
+    for (Map.Entry<String, ProductFigures> product : delta.products().entrySet()) {
+      if (product.getValue().isZero()) {
+        continue;
+      }
+      String tx = "#pt" + index;
+      String amount = "#pa" + index;
+      names.put(tx, MetricKeys.productTransactionsAttribute(product.getKey()));
+      names.put(amount, MetricKeys.productAmountAttribute(product.getKey()));
+      values.put(":pt" + index, AttributeValue.fromN(Long.toString(product.getValue().transactions())));
+      values.put(":pa" + index, AttributeValue.fromN(product.getValue().amount().toPlainString()));
+      expression.append(", ").append(tx).append(" :pt").append(index).append(", ").append(amount).append(" :pa")
+          .append(index);
+      index++;
+    }
+    expression.append(" SET " + POSITION + " = :max");
     if (delta.item() instanceof ProductMinute minute) {
       names.put(EXPIRES_AT, MetricKeys.EXPIRES_AT);
       values.put(":ttl", AttributeValue.fromN(Long.toString(keys.expiresAt(minute, minuteRetention))));
-      expression += ", " + EXPIRES_AT + " = :ttl";
+      expression.append(", " + EXPIRES_AT + " = :ttl");
     }
     UpdateItemRequest request = UpdateItemRequest.builder()
         .tableName(table)
         .key(keys.key(delta.item()))
-        .updateExpression(expression)
+        .updateExpression(expression.toString())
         .conditionExpression(condition)
         .expressionAttributeNames(names)
         .expressionAttributeValues(values)

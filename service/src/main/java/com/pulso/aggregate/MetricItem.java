@@ -15,21 +15,14 @@ public sealed interface MetricItem {
   /** The business day the item counts in. */
   LocalDate day();
 
-  /** Transactions and amount of one provider's sales to one client on one day. */
+  /**
+   * Transactions and amount of one provider's sales to one client on one day, and the same per product
+   * ({@link MetricKeys#productTransactionsAttribute}): what daily sales, a summary per product and its
+   * active clients are made of, one item per client and day.
+   */
   record ClientDay(int providerId, LocalDate day, long clientId) implements MetricItem {
     public ClientDay {
       Objects.requireNonNull(day, "day");
-    }
-  }
-
-  /**
-   * One provider's sales of one product to one client on one day: what a summary per product and
-   * its active clients are made of, for as long as the client-day items live.
-   */
-  record ClientProductDay(int providerId, LocalDate day, long clientId, String productCode) implements MetricItem {
-    public ClientProductDay {
-      Objects.requireNonNull(day, "day");
-      Objects.requireNonNull(productCode, "productCode");
     }
   }
 

@@ -1,7 +1,6 @@
 package com.pulso.aggregate;
 
 import com.pulso.aggregate.MetricItem.ClientDay;
-import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricItem.ShardDayTotal;
 import com.pulso.aws.AwsResources;
@@ -17,6 +16,7 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
@@ -25,8 +25,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * to the item for readers. Immutable.
  *
  * <pre>
- * P#&lt;provider&gt;#D#&lt;yyyy-MM-dd&gt;  C#&lt;clientId&gt;           tx, amount, p_&lt;shard&gt;
- * P#&lt;provider&gt;#CP#&lt;yyyy-MM-dd&gt; C#&lt;clientId&gt;#&lt;product&gt; tx, amount, p_&lt;shard&gt;
+ * P#&lt;provider&gt;#D#&lt;yyyy-MM-dd&gt;  C#&lt;clientId&gt;           tx, amount, tx#&lt;product&gt;, amount#&lt;product&gt;, p_&lt;shard&gt;
  * P#&lt;provider&gt;#M#&lt;yyyy-MM-dd&gt;  &lt;HH:mm&gt;#&lt;product&gt;    tx, amount, ttl, p_&lt;shard&gt;
  * P#&lt;provider&gt;#T#&lt;yyyy-MM-dd&gt;  S#&lt;shardId&gt;            tx, amount, p_&lt;shard&gt;
  * P#&lt;provider&gt;#T#&lt;yyyy-MM-dd&gt;  S#bootstrap            tx, amount (the bootstrap's absolute base)
@@ -40,6 +39,8 @@ public final class MetricKeys {
   /** Epoch seconds after which DynamoDB may delete a minute item. */
   public static final String EXPIRES_AT = "ttl";
   public static final String CHECKPOINT_SEQUENCE = "seq";
+  /** A client-day item's per-product attributes are named by this, then the product code. */
+  private static final String PRODUCT_SEPARATOR = "#";
   /**
    * The "shard" of the day-total items the bootstrap writes (absolute figures of the sales that
    * predate the slot). Kinesis shard ids look like {@code shardId-000000000000}, so it never clashes
@@ -56,7 +57,6 @@ public final class MetricKeys {
   private static final String POSITION_PREFIX = "p_";
   private static final String METRIC_PREFIX = "P#";
   private static final String CLIENT_DAY = "D";
-  private static final String CLIENT_PRODUCT_DAY = "CP";
   private static final String PRODUCT_MINUTE = "M";
   private static final String DAY_TOTAL = "T";
   private static final String CLIENT_PREFIX = "C#";
@@ -80,10 +80,6 @@ public final class MetricKeys {
 
   public ClientDay clientDayOf(Sale sale) {
     return new ClientDay(sale.providerId(), dayOf(sale.time()), sale.clientId());
-  }
-
-  public ClientProductDay clientProductDayOf(Sale sale) {
-    return new ClientProductDay(sale.providerId(), dayOf(sale.time()), sale.clientId(), sale.productCode());
   }
 
   public ProductMinute productMinuteOf(Sale sale) {
@@ -113,13 +109,32 @@ public final class MetricKeys {
     return POSITION_PREFIX + shardId;
   }
 
+  /**
+   * The attribute of a client-day item counting one product's transactions. Product codes may hold
+   * any character: use it through an expression attribute name. It never clashes with {@code tx},
+   * {@code amount} or a position attribute ({@code p_...}).
+   */
+  public static String productTransactionsAttribute(String productCode) {
+    return TRANSACTIONS + PRODUCT_SEPARATOR + productCode;
+  }
+
+  /** The attribute of a client-day item summing one product's amounts (as {@link #productTransactionsAttribute}). */
+  public static String productAmountAttribute(String productCode) {
+    return AMOUNT + PRODUCT_SEPARATOR + productCode;
+  }
+
+  /** The product whose transactions an attribute of a client-day item counts; empty for any other attribute. */
+  public static Optional<String> productOfTransactionsAttribute(String attribute) {
+    String prefix = TRANSACTIONS + PRODUCT_SEPARATOR;
+    return attribute.length() > prefix.length() && attribute.startsWith(prefix)
+        ? Optional.of(attribute.substring(prefix.length()))
+        : Optional.empty();
+  }
+
   public String partitionKey(MetricItem item) {
     // Java 17 has no pattern switch: an instanceof chain over the sealed family.
     if (item instanceof ClientDay) {
       return clientDayPartition(item.providerId(), item.day());
-    }
-    if (item instanceof ClientProductDay) {
-      return clientProductDayPartition(item.providerId(), item.day());
     }
     if (item instanceof ProductMinute) {
       return productMinutePartition(item.providerId(), item.day());
@@ -130,10 +145,6 @@ public final class MetricKeys {
   public String sortKey(MetricItem item) {
     if (item instanceof ClientDay c) {
       return CLIENT_PREFIX + c.clientId();
-    }
-    if (item instanceof ClientProductDay c) {
-      // The client first: its id has no '#', so whatever follows it is the product code, '#' and all.
-      return CLIENT_PREFIX + c.clientId() + "#" + c.productCode();
     }
     if (item instanceof ProductMinute m) {
       return m.minute().format(MINUTE) + "#" + m.productCode();
@@ -149,11 +160,6 @@ public final class MetricKeys {
   /** The partition holding one provider's per-client items of a day (one item per client). */
   public String clientDayPartition(int providerId, LocalDate day) {
     return partition(providerId, CLIENT_DAY, day);
-  }
-
-  /** The partition holding one provider's per-client-and-product items of a day. */
-  public String clientProductDayPartition(int providerId, LocalDate day) {
-    return partition(providerId, CLIENT_PRODUCT_DAY, day);
   }
 
   /** The partition holding one provider's per-product minute items of a day. */
@@ -207,13 +213,6 @@ public final class MetricKeys {
         case CLIENT_DAY -> {
           if (sortKey.startsWith(CLIENT_PREFIX)) {
             return new ClientDay(providerId, day, Long.parseLong(sortKey.substring(CLIENT_PREFIX.length())));
-          }
-        }
-        case CLIENT_PRODUCT_DAY -> {
-          int hash = sortKey.indexOf('#', CLIENT_PREFIX.length());
-          if (sortKey.startsWith(CLIENT_PREFIX) && hash > CLIENT_PREFIX.length() && hash < sortKey.length() - 1) {
-            return new ClientProductDay(providerId, day,
-                Long.parseLong(sortKey.substring(CLIENT_PREFIX.length(), hash)), sortKey.substring(hash + 1));
           }
         }
         case PRODUCT_MINUTE -> {

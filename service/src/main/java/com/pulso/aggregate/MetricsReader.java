@@ -1,7 +1,6 @@
 package com.pulso.aggregate;
 
 import com.pulso.aggregate.MetricItem.ClientDay;
-import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricItem.ShardDayTotal;
 import com.pulso.aws.AwsClients;
@@ -63,18 +62,28 @@ public final class MetricsReader {
         .toList());
   }
 
-  /** The provider's figures per client and product for a business day, by client id then product. */
+  /**
+   * The provider's figures per client and product for a business day, by client id then product: the
+   * client-day items' per-product attributes.
+   */
   public Future<List<DailyClientProductTotal>> clientProductDay(int providerId, LocalDate day) {
-    return query(keys.clientProductDayPartition(providerId, day)).map(items -> items.stream()
-        .map(item -> {
-          ClientProductDay key = (ClientProductDay) parse(item);
-          return new DailyClientProductTotal(providerId, day, key.clientId(), key.productCode(), transactions(item),
-              amount(item));
-        })
-        .filter(total -> !isZero(total.transactions(), total.amount()))
-        .sorted(Comparator.comparingLong(DailyClientProductTotal::clientId)
-            .thenComparing(DailyClientProductTotal::productCode))
-        .toList());
+    // Those attributes are named by their products, which no projection can list: whole items are read.
+    return query(keys.clientDayPartition(providerId, day), null).map(items -> {
+      List<DailyClientProductTotal> totals = new ArrayList<>();
+      for (Map<String, AttributeValue> item : items) {
+        long clientId = ((ClientDay) parse(item)).clientId();
+        item.forEach((attribute, value) -> MetricKeys.productOfTransactionsAttribute(attribute).ifPresent(product -> {
+          long transactions = Long.parseLong(value.n());
+          BigDecimal amount = amount(item.get(MetricKeys.productAmountAttribute(product)));
+          if (!isZero(transactions, amount)) {
+            totals.add(new DailyClientProductTotal(providerId, day, clientId, product, transactions, amount));
+          }
+        }));
+      }
+      totals.sort(Comparator.comparingLong(DailyClientProductTotal::clientId)
+          .thenComparing(DailyClientProductTotal::productCode));
+      return totals;
+    });
   }
 
   /** The provider's total for a business day: the sum of the shards' day-total items. */
@@ -106,17 +115,23 @@ public final class MetricsReader {
   }
 
   private Future<List<Map<String, AttributeValue>>> query(String partitionKey) {
-    return page(partitionKey, null, new ArrayList<>());
+    return query(partitionKey, PROJECTION);
   }
 
-  private Future<List<Map<String, AttributeValue>>> page(String partitionKey, Map<String, AttributeValue> startKey,
+  /** Every item of a partition, with the attributes {@code projection} names (null: all of them). */
+  private Future<List<Map<String, AttributeValue>>> query(String partitionKey, String projection) {
+    return page(partitionKey, projection, null, new ArrayList<>());
+  }
+
+  private Future<List<Map<String, AttributeValue>>> page(String partitionKey, String projection,
+                                                         Map<String, AttributeValue> startKey,
                                                          List<Map<String, AttributeValue>> items) {
     QueryRequest.Builder request = QueryRequest.builder()
         .tableName(table)
         .keyConditionExpression("#pk = :pk")
-        .expressionAttributeNames(NAMES)
+        .expressionAttributeNames(projection == null ? Map.of("#pk", AwsResources.PARTITION_KEY) : NAMES)
         .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(partitionKey)))
-        .projectionExpression(PROJECTION)
+        .projectionExpression(projection)
         .consistentRead(true)
         .limit(pageLimit);
     if (startKey != null) {
@@ -125,7 +140,7 @@ public final class MetricsReader {
     return clients.call(() -> clients.dynamoDb().query(request.build())).compose(response -> {
       items.addAll(response.items());
       return response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
-          ? page(partitionKey, response.lastEvaluatedKey(), items)
+          ? page(partitionKey, projection, response.lastEvaluatedKey(), items)
           : Future.succeededFuture(items);
     });
   }
@@ -141,7 +156,10 @@ public final class MetricsReader {
 
   /** Exact: a stored amount with more than two decimals is an error, never rounded away. */
   private static BigDecimal amount(Map<String, AttributeValue> item) {
-    AttributeValue value = item.get(MetricKeys.AMOUNT);
+    return amount(item.get(MetricKeys.AMOUNT));
+  }
+
+  private static BigDecimal amount(AttributeValue value) {
     return value == null ? BigDecimal.ZERO.setScale(2) : new BigDecimal(value.n()).setScale(2);
   }
 

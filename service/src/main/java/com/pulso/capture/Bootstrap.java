@@ -3,7 +3,6 @@ package com.pulso.capture;
 import com.pulso.aggregate.BaselineFigure;
 import com.pulso.aggregate.BaselineWriter;
 import com.pulso.aggregate.MetricItem.ClientDay;
-import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.capture.BootstrapQueries.Query;
@@ -48,7 +47,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Bootstrap {
 
-  /** What a bootstrap counted: the slot's consistent point and the items written per kind. */
+  /**
+   * What a bootstrap counted: the slot's consistent point and the figures written per kind (those per
+   * client, product and day go into the client-day items).
+   */
   public record Baseline(Lsn consistentPoint, long clientDays, long clientProductDays, long productMinutes,
                          long dayTotals) {}
 
@@ -205,8 +207,8 @@ public final class Bootstrap {
         new ClientDay(row.getInteger(0), row.getLocalDate(2), row.getLong(1)), row.getLong(3), amount(row, 4)));
     // One query at a time: they share the snapshot's one connection.
     Future<Long> clientProductDays = clientDays.compose(v -> stream(connection, queries.clientProductDays(firstDay),
-        row -> new BaselineFigure(new ClientProductDay(row.getInteger(0), row.getLocalDate(3), row.getLong(1),
-            row.getString(2)), row.getLong(4), amount(row, 5))));
+        row -> new BaselineFigure(new ClientDay(row.getInteger(0), row.getLocalDate(3), row.getLong(1)),
+            row.getString(2), row.getLong(4), amount(row, 5))));
     Future<Long> productMinutes = clientProductDays.compose(v -> stream(connection, queries.productMinutes(firstMinute),
         row -> new BaselineFigure(new ProductMinute(row.getInteger(0), row.getLocalDateTime(2), row.getString(1)),
             row.getLong(3), amount(row, 4))));

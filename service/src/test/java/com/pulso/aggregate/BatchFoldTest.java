@@ -1,9 +1,9 @@
 package com.pulso.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.pulso.aggregate.MetricItem.ClientDay;
-import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricItem.ShardDayTotal;
 import com.pulso.sales.Lsn;
@@ -19,6 +19,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -36,16 +37,19 @@ class BatchFoldTest {
   private final MetricKeys keys = new MetricKeys(BOGOTA);
 
   @Test
-  void insertAddsOneTransactionAndItsAmountToTheSalesFourItems() {
+  void insertAddsOneTransactionAndItsAmountToTheSalesThreeItemsAndItsProductsShare() {
     Sale sale = sale(1, 45, "LAC-001", 1, LAST_SECOND_OF_29TH, "12500.00");
 
     BatchFold fold = BatchFold.of(keys, SHARD, List.of(new SaleChange.Inserted(position(1), Instant.EPOCH, sale)));
 
     assertThat(totals(fold)).containsOnly(
         Map.entry(new ClientDay(1, NOV_29, 45), figures(1, "12500.00")),
-        Map.entry(new ClientProductDay(1, NOV_29, 45, "LAC-001"), figures(1, "12500.00")),
         Map.entry(new ProductMinute(1, LocalDateTime.of(2026, 11, 29, 23, 59), "LAC-001"), figures(1, "12500.00")),
         Map.entry(new ShardDayTotal(1, NOV_29, SHARD), figures(1, "12500.00")));
+    assertThat(products(fold)).containsOnly(
+        Map.entry(new ClientDay(1, NOV_29, 45), Map.of("LAC-001", product(1, "12500.00"))),
+        Map.entry(new ProductMinute(1, LocalDateTime.of(2026, 11, 29, 23, 59), "LAC-001"), Map.of()),
+        Map.entry(new ShardDayTotal(1, NOV_29, SHARD), Map.of()));
     assertThat(fold.deltas()).allSatisfy(delta -> {
       assertThat(delta.first()).isEqualTo(position(1));
       assertThat(delta.last()).isEqualTo(position(1));
@@ -61,12 +65,14 @@ class BatchFoldTest {
         new SaleChange.Inserted(position(1), Instant.EPOCH, sale),
         new SaleChange.Voided(position(2), Instant.EPOCH, sale)));
 
-    assertThat(fold.deltas()).hasSize(4).allSatisfy(delta -> {
+    assertThat(fold.deltas()).hasSize(3).allSatisfy(delta -> {
       assertThat(delta.transactions()).isZero();
       assertThat(delta.amount()).isEqualTo(new BigDecimal("0.00"));
       assertThat(delta.contributions()).extracting(Contribution::transactions).containsExactly(1L, -1L);
       assertThat(delta.last()).isEqualTo(position(2));
     });
+    assertThat(delta(fold, new ClientDay(1, NOV_29, 45)).products()).containsOnly(
+        Map.entry("LAC-001", product(0, "0.00")));
   }
 
   @Test
@@ -80,13 +86,15 @@ class BatchFoldTest {
 
     assertThat(totals(fold)).containsOnly(
         Map.entry(new ClientDay(1, NOV_29, 45), figures(-1, "-12500.00")),
-        Map.entry(new ClientProductDay(1, NOV_29, 45, "LAC-001"), figures(-1, "-12500.00")),
         Map.entry(new ProductMinute(1, LocalDateTime.of(2026, 11, 29, 23, 59), "LAC-001"), figures(-1, "-12500.00")),
         Map.entry(new ShardDayTotal(1, NOV_29, SHARD), figures(-1, "-12500.00")),
         Map.entry(new ClientDay(2, NOV_30, 46), figures(1, "99.99")),
-        Map.entry(new ClientProductDay(2, NOV_30, 46, "CAR-010"), figures(1, "99.99")),
         Map.entry(new ProductMinute(2, LocalDateTime.of(2026, 11, 30, 0, 0), "CAR-010"), figures(1, "99.99")),
         Map.entry(new ShardDayTotal(2, NOV_30, SHARD), figures(1, "99.99")));
+    assertThat(delta(fold, new ClientDay(1, NOV_29, 45)).products()).containsOnly(
+        Map.entry("LAC-001", product(-1, "-12500.00")));
+    assertThat(delta(fold, new ClientDay(2, NOV_30, 46)).products()).containsOnly(
+        Map.entry("CAR-010", product(1, "99.99")));
     assertThat(fold.changed()).containsOnlyKeys(1, 2);
     assertThat(fold.changed().get(1).days()).containsExactly(NOV_29);
     assertThat(fold.changed().get(1).clientDays()).containsExactly(new ClientDay(1, NOV_29, 45));
@@ -102,8 +110,26 @@ class BatchFoldTest {
 
     BatchFold fold = BatchFold.of(keys, SHARD, List.of(new SaleChange.Corrected(position(4), Instant.EPOCH, before, after)));
 
-    assertThat(fold.deltas()).hasSize(4).allSatisfy(delta ->
-        assertThat(delta.contributions()).containsExactly(new Contribution(position(4), 0, new BigDecimal("2.35"))));
+    assertThat(fold.deltas()).hasSize(3).allSatisfy(delta -> assertThat(delta.contributions())
+        .extracting(Contribution::position, Contribution::transactions, Contribution::amount)
+        .containsExactly(tuple(position(4), 0L, new BigDecimal("2.35"))));
+    assertThat(delta(fold, new ClientDay(1, NOV_29, 45)).products()).containsOnly(
+        Map.entry("LAC-001", product(0, "2.35")));
+  }
+
+  @Test
+  void correctionToAnotherProductOfTheSameClientDayMovesTheSaleBetweenProducts() {
+    Sale before = sale(7, 45, "LAC-001", 1, LAST_SECOND_OF_29TH, "10.00");
+    Sale after = sale(7, 45, "LAC-002", 1, LAST_SECOND_OF_29TH, "12.35");
+
+    BatchFold fold = BatchFold.of(keys, SHARD, List.of(new SaleChange.Corrected(position(4), Instant.EPOCH, before, after)));
+
+    ItemDelta clientDay = delta(fold, new ClientDay(1, NOV_29, 45));
+    assertThat(clientDay.transactions()).isZero();
+    assertThat(clientDay.amount()).isEqualTo(new BigDecimal("2.35"));
+    assertThat(clientDay.products()).containsOnly(
+        Map.entry("LAC-001", product(-1, "-10.00")),
+        Map.entry("LAC-002", product(1, "12.35")));
   }
 
   @Test
@@ -113,8 +139,9 @@ class BatchFoldTest {
 
     BatchFold fold = BatchFold.of(keys, SHARD, List.of(new SaleChange.Corrected(position(5), Instant.EPOCH, before, sameFigures)));
 
-    assertThat(fold.deltas()).hasSize(4).allSatisfy(delta -> {
-      assertThat(delta.contributions()).containsExactly(new Contribution(position(5), 0, new BigDecimal("0.00")));
+    assertThat(fold.deltas()).hasSize(3).allSatisfy(delta -> {
+      assertThat(delta.contributions()).extracting(Contribution::position, Contribution::transactions, Contribution::amount)
+          .containsExactly(tuple(position(5), 0L, new BigDecimal("0.00")));
       assertThat(delta.last()).isEqualTo(position(5));
     });
   }
@@ -165,6 +192,24 @@ class BatchFoldTest {
   }
 
   @Test
+  void aDeltaOfManyProductsIsCutInOrderIntoPartsOfFewProducts() {
+    List<SaleChange> changes = new ArrayList<>();
+    String[] products = {"A", "B", "A", "C", "D", "D", "E"};
+    for (int i = 0; i < products.length; i++) {
+      changes.add(new SaleChange.Inserted(position(i + 1), Instant.EPOCH,
+          sale(i + 1, 45, products[i], 1, FIRST_SECOND_OF_30TH, "1.00")));
+    }
+    ItemDelta delta = delta(BatchFold.of(keys, SHARD, changes), new ClientDay(1, NOV_30, 45));
+
+    List<ItemDelta> parts = delta.parts(2);
+
+    assertThat(parts).extracting(part -> part.products().keySet())
+        .containsExactly(Set.of("A", "B"), Set.of("C", "D"), Set.of("E"));
+    assertThat(parts.stream().flatMap(part -> part.contributions().stream())).containsExactlyElementsOf(delta.contributions());
+    assertThat(delta.parts(5)).containsExactly(delta);
+  }
+
+  @Test
   void theDayTotalItemIsTheConsumingShards() {
     Sale sale = sale(1, 45, "LAC-001", 1, FIRST_SECOND_OF_30TH, "1.00");
 
@@ -182,6 +227,14 @@ class BatchFoldTest {
   private static Map<MetricItem, String> totals(BatchFold fold) {
     return fold.deltas().stream().collect(Collectors.toMap(ItemDelta::item,
         d -> figures(d.transactions(), d.amount().toPlainString())));
+  }
+
+  private static Map<MetricItem, Map<String, ProductFigures>> products(BatchFold fold) {
+    return fold.deltas().stream().collect(Collectors.toMap(ItemDelta::item, ItemDelta::products));
+  }
+
+  private static ProductFigures product(long transactions, String amount) {
+    return new ProductFigures(transactions, new BigDecimal(amount));
   }
 
   private static String figures(long transactions, String amount) {

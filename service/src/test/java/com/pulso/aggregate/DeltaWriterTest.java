@@ -9,13 +9,18 @@ import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
+import com.pulso.sales.Lsn;
+import com.pulso.sales.Sale;
 import com.pulso.sales.SaleChange;
+import com.pulso.sales.SourcePosition;
 import com.pulso.testing.TestServices;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -142,6 +147,41 @@ class DeltaWriterTest {
   }
 
   @Test
+  void aClientDayOfMoreProductsThanOneUpdateTakesIsWrittenInPartsAndSurvivesAStopBetweenThem() throws Exception {
+    int products = DeltaWriter.MAX_PRODUCTS_PER_UPDATE * 2 + 50;
+    Instant time = RandomSales.DAYS.get(0).atTime(12, 0).atZone(RandomSales.ZONE).toInstant();
+    List<SaleChange> changes = new ArrayList<>();
+    for (int i = 1; i <= products; i++) {
+      // Product codes with the characters an attribute name must be given through an expression name.
+      Sale sale = new Sale(i, 9, "X#" + i + " .-:", 1, time, new BigDecimal(i + ".01"));
+      changes.add(new SaleChange.Inserted(new SourcePosition(new Lsn(0x2000 + i), 0), time, sale));
+    }
+    BatchFold fold = BatchFold.of(keys, SHARD, changes);
+    ItemDelta clientDay = fold.deltas().stream().filter(d -> d.item() instanceof MetricItem.ClientDay).findFirst()
+        .orElseThrow();
+    assertThat(clientDay.parts(DeltaWriter.MAX_PRODUCTS_PER_UPDATE)).hasSize(3);
+    // The member stopped after the first part of the client-day item, before its checkpoint.
+    await(writer.apply(SHARD, List.of(clientDay.parts(DeltaWriter.MAX_PRODUCTS_PER_UPDATE).get(0)),
+        Future::succeededFuture));
+
+    await(writer.apply(fold));
+
+    List<DailyClientProductTotal> read = await(reader.clientProductDay(1, RandomSales.DAYS.get(0)));
+    assertThat(read).hasSize(products).allSatisfy(total -> {
+      int i = Integer.parseInt(total.productCode().substring(2, total.productCode().indexOf(' ')));
+      assertThat(total.productCode()).isEqualTo("X#" + i + " .-:");
+      assertThat(total.transactions()).isEqualTo(1);
+      assertThat(total.amount()).isEqualTo(new BigDecimal(i + ".01"));
+    });
+    assertThat(await(reader.clientDay(1, RandomSales.DAYS.get(0)))).singleElement().satisfies(total -> {
+      assertThat(total.transactions()).isEqualTo(products);
+      assertThat(total.amount()).isEqualTo(read.stream().map(DailyClientProductTotal::amount)
+          .reduce(BigDecimal.ZERO, BigDecimal::add));
+    });
+    assertThat(counter("pulso.aggregate.conditional.noops")).isEqualTo(1);
+  }
+
+  @Test
   void minuteItemsCarryTheirExpiryAndEveryItemItsShardsPosition() throws Exception {
     RandomSales sales = new RandomSales(19L, 50);
     List<SaleChange> changes = sales.byShard().get(SHARD);
@@ -203,6 +243,8 @@ class DeltaWriterTest {
         String where = "provider " + provider + " on " + day;
         assertThat(RandomSales.figuresByClient(await(reader.clientDay(provider, day))))
             .as("clients of " + where).isEqualTo(sales.clientDay(provider, day));
+        assertThat(byClientProduct(await(reader.clientProductDay(provider, day))))
+            .as("clients' products of " + where).isEqualTo(sales.clientProductDay(provider, day));
         DailyTotal total = await(reader.dayTotal(provider, day));
         assertThat(new Figures(total.transactions(), total.amount()))
             .as("total of " + where).isEqualTo(sales.dayTotal(provider, day));
@@ -214,6 +256,12 @@ class DeltaWriterTest {
 
   private double counter(String name) {
     return registry.get(name).counter().count();
+  }
+
+  private static Map<String, Figures> byClientProduct(List<DailyClientProductTotal> totals) {
+    Map<String, Figures> figures = new TreeMap<>();
+    totals.forEach(t -> figures.put(t.clientId() + " " + t.productCode(), new Figures(t.transactions(), t.amount())));
+    return figures;
   }
 
   private static Map<String, Figures> byMinute(List<MinuteBucket> buckets) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.pulso.aggregate.MetricItem.ClientDay;
-import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricItem.ShardDayTotal;
 import com.pulso.sales.Sale;
@@ -40,7 +39,6 @@ class MetricKeysTest {
   void everyMetricItemParsesBackFromItsKey() {
     List<MetricItem> items = List.of(
         new ClientDay(1, LocalDate.of(2026, 1, 2), 123456789L),
-        new ClientProductDay(1, LocalDate.of(2026, 1, 2), 123456789L, "A#B-1"),
         new ProductMinute(2, LocalDateTime.of(2026, 1, 2, 7, 5), "A#B-1"),
         new ShardDayTotal(3, LocalDate.of(2026, 1, 2), "shardId-000000000004"));
 
@@ -52,8 +50,16 @@ class MetricKeysTest {
     assertThatThrownBy(() -> keys.parse("CHECKPOINT", "pulso-sale-changes#shardId-0"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CHECKPOINT");
     assertThatThrownBy(() -> keys.parse("P#1#D#2026-01-02", "S#x")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> keys.parse("P#1#CP#2026-01-02", "C#12#")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> keys.parse("P#1#CP#2026-01-02", "C#x#A")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> keys.parse("P#1#D#2026-01-02", "C#x")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void productAttributesOfAClientDayItemNameTheirProductAndNothingElse() {
+    assertThat(MetricKeys.productTransactionsAttribute("A#B-1")).isEqualTo("tx#A#B-1");
+    assertThat(MetricKeys.productAmountAttribute("A#B-1")).isEqualTo("amount#A#B-1");
+    assertThat(MetricKeys.productOfTransactionsAttribute("tx#A#B-1")).contains("A#B-1");
+    assertThat(List.of("tx", "amount", "amount#A", "tx#", "p_shardId-000000000000", "ttl"))
+        .allSatisfy(attribute -> assertThat(MetricKeys.productOfTransactionsAttribute(attribute)).isEmpty());
   }
 
   @Test

@@ -82,6 +82,14 @@ final class RandomSales {
     return figures;
   }
 
+  /** By "client product", e.g. "7 P1-A". */
+  Map<String, Figures> clientProductDay(int providerId, LocalDate day) {
+    Map<String, Figures> figures = new TreeMap<>();
+    table.values().stream().filter(s -> s.providerId() == providerId && day(s).equals(day))
+        .forEach(s -> figures.merge(s.clientId() + " " + s.productCode(), new Figures(1, s.amount()), RandomSales::sum));
+    return figures;
+  }
+
   Figures dayTotal(int providerId, LocalDate day) {
     return table.values().stream().filter(s -> s.providerId() == providerId && day(s).equals(day))
         .map(s -> new Figures(1, s.amount()))

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.pulso.aggregate.BaselineFigure;
 import com.pulso.aggregate.BaselineWriter;
 import com.pulso.aggregate.MetricItem.ClientDay;
-import com.pulso.aggregate.MetricItem.ClientProductDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsChanged;
@@ -135,13 +134,13 @@ class ProviderApiTest {
       figures.add(new BaselineFigure(new ClientDay(1, DAY, client), client, new BigDecimal(client + "00.05")));
     }
     figures.add(new BaselineFigure(new ClientDay(2, DAY, 7), 3, new BigDecimal("999.99")));
-    // Per client and product, for the summary (provider 1's client-days above are not made of these).
-    figures.add(new BaselineFigure(new ClientProductDay(1, DAY, 1, "LAC-001"), 2, new BigDecimal("10.01")));
-    figures.add(new BaselineFigure(new ClientProductDay(1, DAY, 1, "LAC-002"), 1, new BigDecimal("5.00")));
-    figures.add(new BaselineFigure(new ClientProductDay(1, DAY, 2, "LAC-001"), 1, new BigDecimal("3.33")));
-    figures.add(new BaselineFigure(new ClientProductDay(1, DAY.minusDays(1), 2, "LAC-001"), 1, new BigDecimal("1.00")));
-    figures.add(new BaselineFigure(new ClientProductDay(1, DAY.minusDays(1), 3, "OLD-009"), 1, new BigDecimal("2.00")));
-    figures.add(new BaselineFigure(new ClientProductDay(2, DAY, 7, "CAF-001"), 3, new BigDecimal("999.99")));
+    // Per product within client-day items, for the summary (provider 1's client totals above are not made of these).
+    figures.add(new BaselineFigure(new ClientDay(1, DAY, 1), "LAC-001", 2, new BigDecimal("10.01")));
+    figures.add(new BaselineFigure(new ClientDay(1, DAY, 1), "LAC-002", 1, new BigDecimal("5.00")));
+    figures.add(new BaselineFigure(new ClientDay(1, DAY, 2), "LAC-001", 1, new BigDecimal("3.33")));
+    figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 2), "LAC-001", 1, new BigDecimal("1.00")));
+    figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 3), "OLD-009", 1, new BigDecimal("2.00")));
+    figures.add(new BaselineFigure(new ClientDay(2, DAY, 7), "CAF-001", 3, new BigDecimal("999.99")));
     figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 1), 2, new BigDecimal("10.00")));
     figures.add(new BaselineFigure(new ClientDay(1, DAY.minusDays(1), 6), 1, new BigDecimal("999.00")));
     figures.add(new BaselineFigure(new ClientDay(1, REPORT_DAY, 9), 1, new BigDecimal("1.00")));
