@@ -58,6 +58,7 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     router = Router.router(vertx);
+    router.route().handler(new RequestMetrics(registry));
     // Liveness says only that the process serves requests: restarting it would not fix a dependency.
     router.get("/health/live").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json").end("{\"status\":\"UP\"}"));

@@ -6,11 +6,15 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Reading and checking request parameters: a bad one is a 400 that names it. */
 final class Parameters {
 
   private static final int MAX_ID_DIGITS = 18;
+  // Compiled once: String.matches compiles its pattern on every call, a measurable share of a cached answer.
+  private static final Pattern ID = Pattern.compile("[0-9]{1," + MAX_ID_DIGITS + "}");
+  private static final Pattern DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
 
   private Parameters() {}
 
@@ -34,7 +38,7 @@ final class Parameters {
 
   /** A positive id, at most {@code max}. */
   static long id(String text, String name, long max) {
-    if (text == null || !text.matches("[0-9]{1," + MAX_ID_DIGITS + "}")) {
+    if (text == null || !ID.matcher(text).matches()) {
       throw Problem.badRequest(name + " must be a positive whole number, not '" + shorten(String.valueOf(text)) + "'");
     }
     long value = Long.parseLong(text);
@@ -51,7 +55,7 @@ final class Parameters {
       throw Problem.badRequest("query parameter '" + name + "' (a date, YYYY-MM-DD) is required");
     }
     try {
-      if (!text.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}")) {
+      if (!DATE.matcher(text).matches()) {
         throw new DateTimeParseException("not YYYY-MM-DD", text, 0);
       }
       return LocalDate.parse(text);

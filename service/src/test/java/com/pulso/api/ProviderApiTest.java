@@ -196,6 +196,21 @@ class ProviderApiTest {
   }
 
   @Test
+  void everyAnswerIsTimedByItsRouteTemplateMethodAndStatus() throws Exception {
+    String dailySales = "/v1/providers/:providerId/daily-sales";
+    long answered = answers(dailySales, "200");
+    long refused = answers("other", "403");
+
+    assertThat(get("/v1/providers/1/daily-sales?date=" + DAY, providerOneKey).statusCode()).isEqualTo(200);
+    assertThat(get("/v1/providers/2/daily-sales?date=" + DAY, providerOneKey).statusCode()).isEqualTo(403);
+
+    // Timed when the answer has ended, which may be just after the client read it.
+    Await.waitUntil(() -> answers(dailySales, "200") == answered + 1 && answers("other", "403") == refused + 1,
+        Duration.ofSeconds(5), "both answers timed");
+    assertThat(registry.find("pulso.api.requests").tag("route", "/v1/providers/1/daily-sales").timers()).isEmpty();
+  }
+
+  @Test
   void pagesFollowTheCursorAndOneClientCanBeAskedFor() throws Exception {
     JsonObject first = new JsonObject(get("/v1/providers/1/daily-sales?date=" + DAY + "&limit=2", providerOneKey).body());
     assertThat(first.getJsonArray("clients")).extracting(c -> ((JsonObject) c).getLong("clientId")).containsExactly(1L, 2L);
@@ -711,6 +726,12 @@ class ProviderApiTest {
 
   private static double loads(String kind) {
     return registry.get("pulso.api.cache.loads").tag("kind", kind).timer().count();
+  }
+
+  private static long answers(String route, String status) {
+    io.micrometer.core.instrument.Timer timer = registry.find("pulso.api.requests")
+        .tags("route", route, "method", "GET", "status", status).timer();
+    return timer == null ? 0 : timer.count();
   }
 
   private static int freePort() throws Exception {
