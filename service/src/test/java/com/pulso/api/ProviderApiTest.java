@@ -362,6 +362,7 @@ class ProviderApiTest {
   void badInputIsABadRequestNamingWhatIsWrongAndTheServerKeepsServing() throws Exception {
     assertProblem(get("/v1/providers/1/daily-sales", providerOneKey), 400, "'date'");
     assertProblem(get("/v1/providers/1/daily-sales?date=2026-13-01", providerOneKey), 400, "date must be");
+    assertProblem(get("/v1/providers/1/daily-sales?date=2026-02-29", providerOneKey), 400, "date must be");
     assertProblem(get("/v1/providers/1/daily-sales?date=29-11-2026", providerOneKey), 400, "date must be");
     assertProblem(get("/v1/providers/1/daily-sales?date=" + encode("2026-11-28' OR '1'='1"), providerOneKey), 400,
         "date must be");
