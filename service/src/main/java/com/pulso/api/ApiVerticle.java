@@ -90,7 +90,11 @@ public final class ApiVerticle extends VerticleBase {
     router.route().failureHandler(this::answerFailure);
 
     PulsoConfig.Http http = config.http();
-    HttpServerOptions options = new HttpServerOptions().setHost(http.host()).setPort(http.port());
+    // No WebSocket compression: permessage-deflate keeps a zlib context per connection (hundreds of KB
+    // with context takeover, so a thousand dashboards cost hundreds of MB) to shrink messages of a few
+    // hundred bytes, and its pipeline handler inspects every HTTP answer the member writes.
+    HttpServerOptions options = new HttpServerOptions().setHost(http.host()).setPort(http.port())
+        .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false);
     if (http.tls()) {
       options.setSsl(true).setUseAlpn(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(http.tlsCert().toString()).setKeyPath(http.tlsKey().toString()));

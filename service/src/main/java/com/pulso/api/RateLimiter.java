@@ -4,6 +4,7 @@ import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Requests per API key and minute ({@code api.rateLimitPerMinute}), counted in fixed one-minute
@@ -17,7 +18,11 @@ final class RateLimiter implements Handler<RoutingContext> {
   private static final long MINUTE_MILLIS = 60_000;
 
   /** A key's count in the window starting at {@code start} (epoch millis, a whole minute). */
-  private record Window(long start, int count) {}
+  private record Window(long start, AtomicInteger count) {
+    Window(long start) {
+      this(start, new AtomicInteger());
+    }
+  }
 
   private final int limit;
   private final Clock clock;
@@ -32,14 +37,19 @@ final class RateLimiter implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     long now = clock.millis();
     long start = now - now % MINUTE_MILLIS;
-    Window window = windows.compute(Authentication.principal(ctx).keyId(), (key, current) ->
-        current == null || current.start() != start ? new Window(start, 1) : new Window(start, current.count() + 1));
+    long keyId = Authentication.principal(ctx).keyId();
+    Window window = windows.get(keyId);
+    if (window == null || window.start() != start) {
+      window = windows.compute(keyId, (key, current) -> current == null || current.start() != start
+          ? new Window(start) : current);
+    }
+    int count = window.count().incrementAndGet();
     long reset = Math.max(1, (start + MINUTE_MILLIS - now + 999) / 1000);
     ctx.response()
         .putHeader("RateLimit-Limit", Integer.toString(limit))
-        .putHeader("RateLimit-Remaining", Integer.toString(Math.max(0, limit - window.count())))
+        .putHeader("RateLimit-Remaining", Integer.toString(Math.max(0, limit - count)))
         .putHeader("RateLimit-Reset", Long.toString(reset));
-    if (window.count() > limit) {
+    if (count > limit) {
       throw new Problem(429, "more than " + limit + " requests this minute with this API key; again in " + reset + " s",
           reset);
     }

@@ -40,6 +40,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -176,6 +177,17 @@ class FiguresStreamTest {
     awaitGauge("pulso.api.stream.providers", 0);
   }
 
+  @Test
+  void noCompressionIsAgreedEvenWhenTheClientOffersIt() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", httpPort)) {
+      String answer = upgrade(socket, ticketPath(), "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits");
+
+      // A deflate context per subscriber would cost hundreds of KB each (ApiVerticle).
+      assertThat(answer.toLowerCase(java.util.Locale.ROOT)).doesNotContain("sec-websocket-extensions");
+    }
+    awaitGauge("pulso.api.stream.subscribers", 0);
+  }
+
   /** Opens a subscriber with a new ticket; it counts the changes it receives in a counter added to {@code changes}. */
   private static WebSocket subscribe(WebSocketClient client, List<AtomicInteger> changes) throws Exception {
     AtomicInteger received = new AtomicInteger();
@@ -204,11 +216,12 @@ class FiguresStreamTest {
     return new JsonObject(response.body()).getString("stream");
   }
 
-  /** The WebSocket opening handshake (RFC 6455), by hand; reads only the server's 101 answer. */
-  private static void upgrade(Socket socket, String path) throws Exception {
+  /** The WebSocket opening handshake (RFC 6455), by hand; reads only the server's 101 answer, returned. */
+  private static String upgrade(Socket socket, String path, String... extraHeaders) throws Exception {
     OutputStream out = socket.getOutputStream();
     out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + httpPort + "\r\nUpgrade: websocket\r\n"
-        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        + String.join("", Arrays.stream(extraHeaders).map(header -> header + "\r\n").toList()) + "\r\n")
         .getBytes(StandardCharsets.US_ASCII));
     out.flush();
     InputStream in = socket.getInputStream();
@@ -219,6 +232,7 @@ class FiguresStreamTest {
       head.append((char) b);
     }
     assertThat(head.toString()).startsWith("HTTP/1.1 101");
+    return head.toString();
   }
 
   private static void awaitGauge(String name, double value) throws InterruptedException {

@@ -38,6 +38,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -47,7 +48,8 @@ import java.util.UUID;
  * and {@link #CLIENTS} named clients, a DynamoDB table of its own holding provider
  * {@link #PROVIDER}'s {@link #closedDay()} per client, and one {@link ApiVerticle} on a one-member
  * cluster whose Vert.x is instrumented as {@code Main}'s; beside it, on a plain Vert.x of its own,
- * the baseline: one verticle answering a fixed JSON body on {@code GET /}. {@link #close()} leaves
+ * the baseline: one verticle answering a fixed JSON body on {@code GET /}, and on {@code GET /page}
+ * a fixed copy of the cached page ({@link #trivialPage}). {@link #close()} leaves
  * none of it behind.
  */
 final class BenchApi implements AutoCloseable {
@@ -57,6 +59,8 @@ final class BenchApi implements AutoCloseable {
   /** The highest {@code api.rateLimitPerMinute} the configuration accepts; with a key per run it never refuses. */
   static final int RATE_LIMIT_PER_MINUTE = 1_000_000;
   private static final Buffer TRIVIAL_BODY = Buffer.buffer("{\"status\":\"UP\"}");
+  /** What the baseline answers on {@code /page}: set once the cached page is known. */
+  private static final AtomicReference<Buffer> TRIVIAL_PAGE = new AtomicReference<>(Buffer.buffer());
 
   private final PulsoConfig config;
   private final Metrics metrics;
@@ -134,6 +138,8 @@ final class BenchApi implements AutoCloseable {
     public Future<?> start() {
       Router router = Router.router(vertx);
       router.get("/").handler(ctx -> ctx.response().putHeader("content-type", "application/json").end(TRIVIAL_BODY));
+      router.get("/page").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
+          .end(TRIVIAL_PAGE.get()));
       return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
           .requestHandler(router).listen();
     }
@@ -169,6 +175,12 @@ final class BenchApi implements AutoCloseable {
 
   URI trivial() {
     return URI.create("http://127.0.0.1:" + trivialPort + "/");
+  }
+
+  /** The baseline's route answering {@code page}, byte for byte: what the bytes on the wire cost alone. */
+  URI trivialPage(String page) {
+    TRIVIAL_PAGE.set(Buffer.buffer(page));
+    return URI.create("http://127.0.0.1:" + trivialPort + "/page");
   }
 
   URI api(String pathAndQuery) {
