@@ -28,9 +28,9 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
  * a batch exactly once"). Each item gets one {@code UpdateItem} (a client-day item that changes very
  * many products, one per part, in order) that adds its delta and records the shard's highest
  * position, on the condition that the item holds no position of that shard at or above the delta's
- * first one. When the condition fails (the batch, or an overlapping one, was
- * applied before), the item's position is read back and only the contributions above it are applied,
- * on the condition that the position is still the one read.
+ * first one. When the condition fails (the batch, or an overlapping one, was applied before), the
+ * item's position is read back and only the contributions above it are applied, on the condition
+ * that the position is still the one read.
  */
 public final class DeltaWriter {
 
