@@ -55,6 +55,9 @@ public record ItemDelta(MetricItem item, List<Contribution> contributions) {
    * last position, so a replay refolds from wherever the parts stopped.
    */
   public List<ItemDelta> parts(int maxProducts) {
+    if (products().size() <= maxProducts) {
+      return List.of(this);
+    }
     List<ItemDelta> parts = new ArrayList<>();
     List<Contribution> part = new ArrayList<>();
     Set<String> products = new HashSet<>();

@@ -1,6 +1,7 @@
 package com.pulso.api;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.pulso.aggregate.BaselineWriter;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsReader;
 import com.pulso.aws.AwsClients;
@@ -9,6 +10,7 @@ import com.pulso.batch.ReportStore;
 import com.pulso.cluster.ClusterSetup;
 import com.pulso.config.PulsoConfig;
 import com.pulso.observability.Readiness;
+import com.pulso.stream.BootstrapGate;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -43,6 +45,7 @@ public final class ApiVerticle extends VerticleBase {
   private final Readiness readiness;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private BootstrapGate bootstrap;
   private Router router;
 
   public ApiVerticle(PulsoConfig config, Pool pool, AwsClients aws, ApiKeys keys, Readiness readiness,
@@ -68,10 +71,13 @@ public final class ApiVerticle extends VerticleBase {
     ApiDocs.mount(router);
     Dashboard.mount(router);
 
-    MetricsReader reader = new MetricsReader(aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
+    MetricKeys metricKeys = new MetricKeys(config.businessZone());
+    MetricsReader reader = new MetricsReader(aws, config.aws().dynamoDbTable(), metricKeys);
+    bootstrap = new BootstrapGate(vertx, new BaselineWriter(vertx, aws, config.aws().dynamoDbTable(), metricKeys,
+        config.aggregate().minuteRetention(), registry), config.capture().slotName());
     HazelcastInstance hazelcast = ClusterSetup.hazelcast(vertx);
     ReportStore reports = new ReportStore(vertx, aws, config.aws().s3Bucket());
-    FiguresCache figures = new FiguresCache(vertx, FiguresCache.clusterMap(hazelcast), reader, reports,
+    FiguresCache figures = new FiguresCache(vertx, FiguresCache.clusterMap(hazelcast), reader, bootstrap, reports,
         config.businessZone(), Clock.systemUTC(), registry);
     KnownProviders providers = new KnownProviders(vertx, pool);
     StreamTickets tickets = new StreamTickets(vertx, hazelcast.getMap("pulso.api.stream-tickets"));
@@ -100,11 +106,11 @@ public final class ApiVerticle extends VerticleBase {
           .setCertPath(http.tlsCert().toString()).setKeyPath(http.tlsKey().toString()));
     }
     server = vertx.createHttpServer(options);
-    return server.requestHandler(router).webSocketHandshakeHandler(stream::handshake).webSocketHandler(stream::open)
+    return bootstrap.start().compose(v -> server.requestHandler(router).webSocketHandshakeHandler(stream::handshake).webSocketHandler(stream::open)
         .listen()
         .recover(err -> Future.failedFuture(new IllegalStateException(
             "HTTP server cannot listen on " + http.host() + ":" + http.port() + " (http.port / PULSO_HTTP_PORT): "
-                + err.getMessage(), err)));
+                + err.getMessage(), err))));
   }
 
   /** Every failure is answered as a problem: a handler's {@link Problem} as it is, anything else as a 500 (logged). */
@@ -132,6 +138,8 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     PulsoConfig.Http http = config.http();
-    return server == null ? Future.succeededFuture() : server.shutdown(http.drain().toMillis(), TimeUnit.MILLISECONDS);
+    Future<Void> drained = server == null ? Future.succeededFuture()
+        : server.shutdown(http.drain().toMillis(), TimeUnit.MILLISECONDS);
+    return drained.eventually(() -> bootstrap == null ? Future.succeededFuture() : bootstrap.stop());
   }
 }

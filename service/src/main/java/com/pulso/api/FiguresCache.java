@@ -18,6 +18,7 @@ import com.pulso.aggregate.MinuteBucket;
 import com.pulso.batch.ReportManifest;
 import com.pulso.batch.ReportStore;
 import com.pulso.batch.ReportsReady;
+import com.pulso.stream.BootstrapGate;
 import com.pulso.stream.MetricsEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -92,6 +93,7 @@ final class FiguresCache {
 
   private final Vertx vertx;
   private final MetricsReader reader;
+  private final BootstrapGate bootstrap;
   private final ReportStore reports;
   private final ZoneId zone;
   private final Clock clock;
@@ -108,10 +110,12 @@ final class FiguresCache {
   private final Map<String, Timer> loads = new HashMap<>();
   private final Counter refreshes;
 
-  FiguresCache(Vertx vertx, IMap<String, String> l2, MetricsReader reader, ReportStore reports, ZoneId zone,
-               Clock clock, MeterRegistry registry) {
+  /** {@code bootstrap}: real-time figures are read only under a finished bootstrap of the capture slot. */
+  FiguresCache(Vertx vertx, IMap<String, String> l2, MetricsReader reader, BootstrapGate bootstrap, ReportStore reports,
+               ZoneId zone, Clock clock, MeterRegistry registry) {
     this.vertx = vertx;
     this.reader = reader;
+    this.bootstrap = bootstrap;
     this.reports = reports;
     this.zone = zone;
     this.clock = clock;
@@ -169,7 +173,7 @@ final class FiguresCache {
             json -> decodeClients(providerId, day, json))
             .map(clients -> new ClientsOfDay(ClientsOfDay.BATCH, manifest.createdAt(), clients));
       }
-      return cached("clients", providerId, day, () -> reader.clientDay(providerId, day),
+      return cached("clients", providerId, day, realtime(() -> reader.clientDay(providerId, day)),
           FiguresCache::encodeClients, json -> decodeClients(providerId, day, json))
           .map(cached -> new ClientsOfDay(ClientsOfDay.REALTIME, Instant.ofEpochMilli(cached.loadedAtMillis()),
               castClients(cached.value())));
@@ -202,7 +206,7 @@ final class FiguresCache {
 
   /** The provider's day per client and product (what summaries are made of). */
   Future<List<DailyClientProductTotal>> clientProductDay(int providerId, LocalDate day) {
-    return get("products", providerId, day, () -> reader.clientProductDay(providerId, day),
+    return get("products", providerId, day, realtime(() -> reader.clientProductDay(providerId, day)),
         FiguresCache::encodeClientProducts, json -> decodeClientProducts(providerId, day, json));
   }
 
@@ -212,7 +216,7 @@ final class FiguresCache {
   }
 
   Future<DailyTotal> dayTotal(int providerId, LocalDate day) {
-    return get("total", providerId, day, () -> reader.dayTotal(providerId, day),
+    return get("total", providerId, day, realtime(() -> reader.dayTotal(providerId, day)),
         total -> new JsonArray().add(total.transactions()).add(total.amount().toPlainString()).encode(),
         json -> {
           JsonArray array = new JsonArray(json);
@@ -221,7 +225,7 @@ final class FiguresCache {
   }
 
   Future<List<MinuteBucket>> productMinutes(int providerId, LocalDate day) {
-    return get("minutes", providerId, day, () -> reader.productMinutes(providerId, day),
+    return get("minutes", providerId, day, realtime(() -> reader.productMinutes(providerId, day)),
         FiguresCache::encodeMinutes, json -> decodeMinutes(providerId, json));
   }
 
@@ -252,6 +256,18 @@ final class FiguresCache {
   private <T> Future<T> get(String kind, int providerId, LocalDate day, Supplier<Future<T>> source,
                             Function<T, String> encode, Function<String, T> decode) {
     return cached(kind, providerId, day, source, encode, decode).map(cached -> (T) cached.value());
+  }
+
+  /**
+   * A read of the real-time items, made only while the table holds a finished bootstrap: while one
+   * runs (the first start of a capture slot, or a redo) the items hold part of the figures, and an
+   * answer made of them would be wrong, not merely old. The failure is answered 503 like any other
+   * unreadable figure.
+   */
+  private <T> Supplier<Future<T>> realtime(Supplier<Future<T>> read) {
+    return () -> bootstrap.from().compose(from -> from.isPresent() ? read.get()
+        : Future.failedFuture(new IllegalStateException("the real-time figures are being built from the sales"
+            + " database (a bootstrap of the capture); they are served once it has finished")));
   }
 
   /** The key's answer with the time it was read from its source. */

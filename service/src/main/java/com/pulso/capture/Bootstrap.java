@@ -149,8 +149,8 @@ public final class Bootstrap {
             .onSuccess(v -> vertx.eventBus().publish(BootstrapGate.ADDRESS, config.capture().slotName()))
             .compose(v -> recordCompletion(baseline.consistentPoint()))
             .map(baseline))
-        .onSuccess(baseline -> LOG.info("Capture slot {} bootstrapped from {}: {} client-day, {} client-product-day,"
-                + " {} product-minute and {} day-total items", config.capture().slotName(), baseline.consistentPoint(),
+        .onSuccess(baseline -> LOG.info("Capture slot {} bootstrapped from {}: {} client-day items (with {} figures"
+                + " per product), {} product-minute and {} day-total items", config.capture().slotName(), baseline.consistentPoint(),
             baseline.clientDays(), baseline.clientProductDays(), baseline.productMinutes(), baseline.dayTotals()));
   }
 

@@ -18,7 +18,8 @@ import java.util.Optional;
  * after removing the marker, and then no consumer writes under the old one any more.
  *
  * <p>The marker is read at most once per {@link #REFRESH}, and again at once when the capture
- * announces a bootstrap on {@link #ADDRESS}. Bound to the consumers' Vert.x context.
+ * announces a bootstrap on {@link #ADDRESS}. Bound to the Vert.x context of its user: a member's
+ * consumers, or its API (which serves real-time figures only under a marker).
  */
 public final class BootstrapGate {
 

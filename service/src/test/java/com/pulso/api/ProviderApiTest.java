@@ -25,6 +25,8 @@ import com.pulso.db.Postgres;
 import com.pulso.observability.Readiness;
 import com.pulso.report.ReportLayout;
 import com.pulso.stream.MetricsEvent;
+import com.pulso.sales.Lsn;
+import com.pulso.stream.BootstrapGate;
 import com.pulso.testing.Await;
 import com.pulso.testing.SalesWorkload;
 import com.pulso.testing.SourceSql;
@@ -151,6 +153,8 @@ class ProviderApiTest {
     figures.add(new BaselineFigure(new ProductMinute(1, recentMinute, "LAC-001"), 2, new BigDecimal("20.50")));
     figures.add(new BaselineFigure(new ProductMinute(1, recentMinute.minusHours(3), "LAC-001"), 9, new BigDecimal("9.00")));
     await(writer.write(figures));
+    // As a finished bootstrap leaves the table: the API serves real-time figures only under its marker.
+    await(writer.markBootstrapped(config.capture().slotName(), Lsn.ZERO));
 
     pool = Postgres.pool(vertx, config.database());
     ApiKeys apiKeys = new ApiKeys(pool);
@@ -208,6 +212,23 @@ class ProviderApiTest {
     Await.waitUntil(() -> answers(dailySales, "200") == answered + 1 && answers("other", "403") == refused + 1,
         Duration.ofSeconds(5), "both answers timed");
     assertThat(registry.find("pulso.api.requests").tag("route", "/v1/providers/1/daily-sales").timers()).isEmpty();
+  }
+
+  @Test
+  void whileABootstrapBuildsTheFiguresNoneIsServedFromThem() throws Exception {
+    String slot = config.capture().slotName();
+    // A day no other test reads: nothing of it is cached.
+    String path = "/v1/providers/1/daily-sales?date=" + DAY.minusDays(9);
+    await(writer.unmarkBootstrapped(slot));
+    vertx.eventBus().publish(BootstrapGate.ADDRESS, slot);
+    try {
+      Await.waitUntil(() -> status(path) == 503, Duration.ofSeconds(5), "no figures while the bootstrap runs");
+      assertProblem(get(path, providerOneKey), 503, "bootstrap");
+    } finally {
+      await(writer.markBootstrapped(slot, Lsn.ZERO));
+      vertx.eventBus().publish(BootstrapGate.ADDRESS, slot);
+    }
+    Await.waitUntil(() -> status(path) == 200, Duration.ofSeconds(5), "figures served once it has finished");
   }
 
   @Test
@@ -748,6 +769,14 @@ class ProviderApiTest {
     assertThat(problem.getInteger("status")).isEqualTo(status);
     assertThat(problem.getString("title")).isNotBlank();
     assertThat(problem.getString("detail")).contains(detail);
+  }
+
+  private static int status(String path) {
+    try {
+      return get(path, providerOneKey).statusCode();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static HttpResponse<String> get(String path, String key) throws Exception {

@@ -17,6 +17,7 @@ import com.pulso.db.FreshDatabase;
 import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
 import com.pulso.observability.Metrics;
+import com.pulso.sales.Lsn;
 import com.pulso.observability.Readiness;
 import com.pulso.testing.SalesWorkload;
 import com.pulso.testing.TestServices;
@@ -110,8 +111,11 @@ final class BenchApi implements AutoCloseable {
     await(new AwsResources(vertx, aws, config).createTableIfMissing());
     // Well before yesterday: a closed day, cached for FiguresCache.CLOSED_DAY.
     LocalDate closedDay = LocalDate.now(config.businessZone()).minusDays(30);
-    await(new BaselineWriter(vertx, aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()),
-        config.aggregate().minuteRetention(), metrics.registry()).write(clientTotals(closedDay)));
+    BaselineWriter figures = new BaselineWriter(vertx, aws, config.aws().dynamoDbTable(),
+        new MetricKeys(config.businessZone()), config.aggregate().minuteRetention(), metrics.registry());
+    await(figures.write(clientTotals(closedDay)));
+    // As a finished bootstrap leaves the table: the API serves real-time figures only under its marker.
+    await(figures.markBootstrapped(config.capture().slotName(), Lsn.ZERO));
 
     Pool pool = Postgres.pool(vertx, config.database());
     // Free ports taken last: chosen earlier, the cluster's connections could take them meanwhile.
