@@ -1,6 +1,7 @@
 package com.pulso.api;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.hazelcast.config.EvictionConfig;
@@ -60,10 +61,12 @@ import java.util.function.Supplier;
  * its total, its minutes.
  *
  * <ul>
- *   <li>Expiry per kind of answer: {@link #OPEN_DAY} for today and yesterday (still changing),
- *       {@link #CLOSED_DAY} for older days; an event on {@code pulso.metrics.<providerId>} or
- *       {@link ReportsReady#ADDRESS} drops the days it names at once, on every member (each listens),
- *       from both levels; watchers ({@link #watch}) hear of the former after.</li>
+ *   <li>Expiry per kind of answer: real-time answers {@link #OPEN_DAY} for today and yesterday
+ *       (still changing), {@link #CLOSED_DAY} for older days; a report's manifest and rows
+ *       {@link #CLOSED_DAY}. An event on {@code pulso.metrics.<providerId>} drops the real-time
+ *       answers of the days it names, one on {@link ReportsReady#ADDRESS} every answer of its days,
+ *       at once, on every member (each listens), from both levels; watchers ({@link #watch}) hear
+ *       of the former after.</li>
  *   <li>One load per key at a time: per member (Caffeine's in-flight future is shared by every
  *       waiting request) and across the cluster (a cluster lock per key; the second member finds
  *       the first one's answer in L2).</li>
@@ -86,6 +89,10 @@ final class FiguresCache {
   private static final String MAP = "pulso.api.figures";
   private static final Duration LOCK_WAIT = Duration.ofSeconds(2);
   private static final int L2_MEGABYTES_PER_MEMBER = 256;
+  /** The kinds of answer read from a day's nightly report: only a nightly run changes them. */
+  private static final List<String> REPORT_KINDS = List.of("report", "batch");
+  /** The kinds of answer read from the real-time items: every applied change may change them. */
+  private static final List<String> REALTIME_KINDS = List.of("clients", "products", "total", "minutes");
   /** Every kind of answer a provider's day has (the first part of its cache key). */
   private static final List<String> KINDS = List.of("report", "batch", "clients", "products", "total", "minutes");
   /** A day without a report, as cached. */
@@ -100,7 +107,9 @@ final class FiguresCache {
   private final AsyncCache<String, Cached> l1;
   private final IMap<String, String> l2;
   /** Bumped when a key is dropped: a load begun before does not store its answer. */
-  private final ConcurrentHashMap<String, AtomicLong> generations = new ConcurrentHashMap<>();
+  private final Cache<String, AtomicLong> generations = Caffeine.newBuilder()
+      // Far longer than any load lasts; forgetting a key's generation only makes a load skip L2.
+      .expireAfterAccess(CLOSED_DAY.multipliedBy(2)).build();
   private final Set<Integer> listening = ConcurrentHashMap.newKeySet();
   private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
   private final Map<Integer, Set<Consumer<JsonObject>>> watchers = new ConcurrentHashMap<>();
@@ -144,7 +153,7 @@ final class FiguresCache {
     // Reports (re)written by a nightly run replace what this member holds of their days.
     vertx.eventBus().<JsonObject>consumer(ReportsReady.ADDRESS, message -> {
       ReportsReady ready = ReportsReady.fromJson(message.body());
-      invalidate(ready.providerId(), ready.days());
+      invalidate(ready.providerId(), ready.days(), KINDS);
     });
   }
 
@@ -229,16 +238,16 @@ final class FiguresCache {
         FiguresCache::encodeMinutes, json -> decodeMinutes(providerId, json));
   }
 
-  /** Drops every answer of the provider's days named by {@code changed}, from both levels. */
+  /** Drops every real-time answer of the provider's days named by {@code changed}, from both levels. */
   void invalidate(MetricsChanged changed) {
-    invalidate(changed.providerId(), changed.days());
+    invalidate(changed.providerId(), changed.days(), REALTIME_KINDS);
   }
 
-  private void invalidate(int providerId, Collection<LocalDate> days) {
+  private void invalidate(int providerId, Collection<LocalDate> days, List<String> kinds) {
     for (LocalDate day : days) {
-      for (String kind : KINDS) {
+      for (String kind : kinds) {
         String key = key(kind, providerId, day);
-        generations.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+        generations.get(key, k -> new AtomicLong()).incrementAndGet();
         l1.synchronous().invalidate(key);
         l2.removeAsync(key);
       }
@@ -292,7 +301,7 @@ final class FiguresCache {
    */
   private void refreshAhead(Loader<?> loader, Cached cached) {
     long age = clock.millis() - cached.loadedAtMillis();
-    if (age < expiry(loader.day()).toMillis() / 2 || !refreshing.add(loader.key())) {
+    if (age < expiry(loader.kind(), loader.day()).toMillis() / 2 || !refreshing.add(loader.key())) {
       return;
     }
     refreshes.increment();
@@ -325,7 +334,7 @@ final class FiguresCache {
               Cached fresh = new Cached(loaded, clock.millis());
               if (generation == generation(key)) {
                 l2.setAsync(key, fresh.loadedAtMillis() + ";" + loader.encode().apply(loaded),
-                    expiry(loader.day()).toMillis(), TimeUnit.MILLISECONDS);
+                    expiry(loader.kind(), loader.day()).toMillis(), TimeUnit.MILLISECONDS);
               }
               return fresh;
             }).recover(error -> Future.failedFuture(Problem.unavailable("the figures cannot be read now ("
@@ -374,19 +383,26 @@ final class FiguresCache {
   }
 
   private long generation(String key) {
-    AtomicLong generation = generations.get(key);
+    AtomicLong generation = generations.getIfPresent(key);
     return generation == null ? 0 : generation.get();
   }
 
   /** What is left of an answer's life: its bound less the time since it was read from its source. */
   private Duration remaining(String key, Cached cached) {
-    Duration bound = expiry(LocalDate.parse(key.substring(key.lastIndexOf(':') + 1)));
+    Duration bound = expiry(key.substring(0, key.indexOf(':')),
+        LocalDate.parse(key.substring(key.lastIndexOf(':') + 1)));
     Duration left = bound.minusMillis(clock.millis() - cached.loadedAtMillis());
     return left.isNegative() ? Duration.ZERO : left;
   }
 
-  private Duration expiry(LocalDate day) {
-    return day.isBefore(LocalDate.now(clock.withZone(zone)).minusDays(1)) ? CLOSED_DAY : OPEN_DAY;
+  /**
+   * A report's manifest and rows change only when a nightly run rewrites them, whose event drops them
+   * on every member: they live {@link #CLOSED_DAY} whatever the day. Real-time answers of today and
+   * yesterday {@link #OPEN_DAY}, of older days {@link #CLOSED_DAY}.
+   */
+  private Duration expiry(String kind, LocalDate day) {
+    boolean settled = REPORT_KINDS.contains(kind) || day.isBefore(LocalDate.now(clock.withZone(zone)).minusDays(1));
+    return settled ? CLOSED_DAY : OPEN_DAY;
   }
 
   private static String shorten(String text) {

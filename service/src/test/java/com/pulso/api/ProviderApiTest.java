@@ -680,6 +680,33 @@ class ProviderApiTest {
   }
 
   @Test
+  void yesterdaysReportIsReadOnceNotAgainWithEachRealtimeChangeOrAfterTheOpenDaysExpiry() throws Exception {
+    LocalDate yesterday = today.minusDays(1);
+    byte[] jsonLines = (row(yesterday, 1, 2, "7.00") + "\n").getBytes(StandardCharsets.UTF_8);
+    put(ReportLayout.fileKey(1, yesterday, "part-0-run-9.jsonl"), jsonLines);
+    ReportManifest manifest = new ReportManifest(1, yesterday, "run-9", Instant.now(), 1, 2, new BigDecimal("7.00"),
+        new JsonObject(), List.of(new ReportFile("part-0-run-9.jsonl", ReportLayout.JSON_LINES, jsonLines.length,
+            ReportStore.sha256(jsonLines))));
+    put(ReportLayout.manifestKey(1, yesterday), manifest.toJson().encode().getBytes(StandardCharsets.UTF_8));
+    vertx.eventBus().publish(ReportsReady.ADDRESS, new ReportsReady(1, List.of(yesterday)).toJson());
+    String daily = "/v1/providers/1/daily-sales?date=" + yesterday;
+    Await.waitUntil(() -> "batch".equals(new JsonObject(uncheckedGet(daily)).getString("source")),
+        Duration.ofSeconds(5), "yesterday served from its report");
+    double reportsRead = loads("report") + loads("batch");
+
+    // A late change of yesterday's real-time items, then more than a still-changing day's expiry.
+    vertx.eventBus().publish(MetricsEvent.address(1), MetricsEvent.toJson(
+        new MetricsChanged(1, Set.of(yesterday), Set.of(), Set.of())));
+    Thread.sleep(FiguresCache.OPEN_DAY.plusMillis(500).toMillis());
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(new JsonObject(get(daily, providerOneKey).body()).getString("source")).isEqualTo("batch");
+    }
+    // Only a nightly run changes a report, and its event drops it: it is not fetched from S3 again.
+    assertThat(loads("report") + loads("batch")).isEqualTo(reportsRead);
+  }
+
+  @Test
   void aReportThatIsNotWhatItsManifestSaysIsNotServed() throws Exception {
     LocalDate day = REPORT_DAY.minusDays(1);
     byte[] jsonLines = (row(day, 1, 1, "1.00") + "\n").getBytes(StandardCharsets.UTF_8);
