@@ -2,6 +2,7 @@ package com.pulso.batch;
 
 import com.pulso.aws.AwsClients;
 import com.pulso.config.PulsoConfig;
+import com.pulso.db.Postgres;
 import com.pulso.report.ReportLayout;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -11,13 +12,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -37,6 +39,7 @@ public final class LocalSparkRunner implements JobRunner {
   static final String MAIN_CLASS = "com.pulso.glue.DailyReportJob";
   /** Where the job reads the source password from when no {@code --jdbc-password} is given. */
   private static final String PASSWORD_ENV = "PULSO_JDBC_PASSWORD";
+  private static final Logger LOG = LoggerFactory.getLogger(LocalSparkRunner.class);
   private static final int LOG_TAIL_LINES = 15;
 
   private final Vertx vertx;
@@ -85,7 +88,13 @@ public final class LocalSparkRunner implements JobRunner {
       return vertx.executeBlocking(() -> JobState.failed("the job exited with " + process.exitValue() + ": "
           + tail(log(runId))), false);
     }
-    return upload(output(runId)).map(JobState.SUCCEEDED)
+    return upload(output(runId))
+        .andThen(uploaded -> {
+          if (uploaded.succeeded()) {
+            removeFiles(runId);
+          }
+        })
+        .map(JobState.SUCCEEDED)
         .recover(error -> Future.succeededFuture(JobState.failed("the reports could not be uploaded to S3: "
             + error.getMessage())));
   }
@@ -125,9 +134,9 @@ public final class LocalSparkRunner implements JobRunner {
         "--from", request.from().toString(),
         "--to", request.to().toString(),
         "--run-id", request.runId(),
-        "--time-zone", zone().getId(),
+        "--time-zone", config.businessZone().getId(),
         "--output", output.toAbsolutePath().toString(),
-        "--jdbc-url", jdbcUrl(db),
+        "--jdbc-url", Postgres.jdbcUrl(db),
         "--jdbc-user", db.user(),
         "--clients-table", source.clientsTable(),
         "--client-id-column", source.clientIdColumn(),
@@ -142,13 +151,12 @@ public final class LocalSparkRunner implements JobRunner {
     return command;
   }
 
-  private static String jdbcUrl(PulsoConfig.Database db) {
-    String url = "jdbc:postgresql://" + db.host() + ":" + db.port() + "/" + db.name() + "?sslmode=" + db.sslMode();
-    return db.sslRootCert() == null ? url : url + "&sslrootcert=" + db.sslRootCert().toAbsolutePath();
-  }
-
-  private ZoneId zone() {
-    return config.businessZone();
+  /** Once in S3, a run's files and log are of no more use here (a failed run keeps them, to be read). */
+  private void removeFiles(String runId) {
+    vertx.fileSystem().deleteRecursive(output(runId).toString())
+        .compose(v -> vertx.fileSystem().delete(log(runId).toString()))
+        .onFailure(error -> LOG.warn("Local report run {}: its files in {} could not be removed: {}", runId,
+            config.batch().localWorkDir(), error.toString()));
   }
 
   private Path output(String runId) {

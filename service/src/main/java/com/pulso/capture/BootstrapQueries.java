@@ -18,8 +18,8 @@ import java.util.Objects;
  *
  * <p>A row counts here exactly when {@link SaleChangeMapper} would map its insert, so that a base
  * figure and the changes streamed on top of it speak of the same sales (a void of a row that never
- * counted is dead-lettered, never subtracted). {@link #COUNTED} is that rule, clause by clause; the
- * nightly report job counts by the same rule.
+ * counted is dead-lettered, never subtracted). {@link CountedSales#predicate} is that rule, clause by
+ * clause; the nightly report job counts by the same rule.
  */
 final class BootstrapQueries {
 
@@ -29,12 +29,6 @@ final class BootstrapQueries {
   /** The type of a column, as {@code format_type} names it ($1 table, $2 column, names as configured). */
   static final String COLUMN_TYPE = "SELECT format_type(a.atttypid, NULL) FROM pg_attribute a"
       + " WHERE a.attrelid = quote_ident($1)::regclass AND a.attname = $2 AND NOT a.attisdropped";
-
-  /**
-   * The rows {@link SaleChangeMapper} counts: {@link CountedSales#PREDICATE}, shared with the nightly
-   * report job. {@code %1$s} id, {@code %2$s} client, {@code %3$s} time, {@code %4$s} amount.
-   */
-  static final String COUNTED = CountedSales.PREDICATE;
 
   private final PulsoConfig.Source source;
   private final SaleTimeType timeType;
@@ -75,7 +69,7 @@ final class BootstrapQueries {
     String sql = "SELECT " + select
         + "\nFROM " + Postgres.quoteIdentifier(source.salesTable()) + " v JOIN pulso.products p ON p.code = "
         + column(source.saleProductColumn()) + "::text"
-        + "\nWHERE " + String.format(COUNTED, column(source.saleIdColumn()), column(source.saleClientColumn()),
+        + "\nWHERE " + CountedSales.predicate(column(source.saleIdColumn()), column(source.saleClientColumn()),
             column(source.saleTimeColumn()), column(source.saleAmountColumn()))
         + "\n  AND " + horizon
         + "\nGROUP BY " + groupBy;

@@ -30,20 +30,24 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import java.io.File;
 import java.math.BigDecimal;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,6 +65,8 @@ class LocalBatchTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private static PulsoConfig config;
+  /** Where the local runner writes a run's reports and log. */
+  private static Path workDir;
   private static Vertx vertx;
   private static AwsClients aws;
   private static String base;
@@ -88,11 +94,18 @@ class LocalBatchTest {
     SalesWorkload.run(config, firstDay, 5_000, 2, 20261130L);
 
     Path home = TestServices.home();
+    workDir = home.resolve("service/target/local-batch-test");
     PulsoConfig.Batch batch = config.batch();
     config = config.withBatch(new PulsoConfig.Batch(true, batch.schedule(), "local", 0, Duration.ofMinutes(5), 0,
         Duration.ofMillis(500), Duration.ofSeconds(2), batch.glueJobName(),
         home.resolve("glue-job/target/pulso-glue-job.jar"), home.resolve("glue-job/target/job-classpath.txt"),
-        home.resolve("conf/spark-jvm.options"), home.resolve("service/target/local-batch-test")));
+        home.resolve("conf/spark-jvm.options"), workDir));
+    // Empty, so that what a run leaves there is seen.
+    if (Files.exists(workDir)) {
+      try (Stream<Path> files = Files.walk(workDir)) {
+        files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+      }
+    }
     vertx = await(ClusterSetup.join(config.cluster(), new VertxOptions(), Vertx.builder()));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     aws = new AwsClients(vertx, config, registry);
@@ -125,6 +138,9 @@ class LocalBatchTest {
     JsonObject ended = new JsonObject(get(run));
     assertThat(ended.getString("state")).as("run: %s", ended).isEqualTo("succeeded");
     assertThat(ended.getString("runner")).isEqualTo("local");
+    // Uploaded, its files and log are removed from the work directory.
+    Await.waitUntil(() -> !Files.exists(workDir) || workDir.toFile().list().length == 0, Duration.ofSeconds(10),
+        () -> "the run's local files removed: " + String.join(", ", workDir.toFile().list()));
 
     Map<ClientDay, Figures> truth = SalesGroundTruth.clientDays(config);
     assertThat(truth).as("the workload made figures to check").hasSizeGreaterThan(300);
