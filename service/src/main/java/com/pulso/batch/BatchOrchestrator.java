@@ -215,7 +215,8 @@ public final class BatchOrchestrator extends VerticleBase {
             : end(run, "timed_out", error));
       }
       if (state.phase() == JobState.Phase.SUCCEEDED) {
-        return check.afterSuccess(run.from(), run.to())
+        // The job names its reports by the run id its runner gave the attempt (Glue's job run id).
+        return check.afterSuccess(run.from(), run.to(), externalId)
             .compose(checked -> end(run, "succeeded", null),
                 error -> failedAttempt(run, attempt, "the job's reports do not hold up: " + error.getMessage()));
       }

@@ -64,8 +64,12 @@ public final class ReportCheck {
         .description("Client-days whose real-time figures differed from the report").register(registry);
   }
 
-  /** Checks, reconciles and announces every provider's report of {@code from..to}; fails naming the first that does not hold up. */
-  public Future<Void> afterSuccess(LocalDate from, LocalDate to) {
+  /**
+   * Checks, reconciles and announces every provider's report of {@code from..to}, each of which must
+   * have been written by run {@code runId} (a report an earlier run left would pass every other check);
+   * fails naming the first that does not hold up.
+   */
+  public Future<Void> afterSuccess(LocalDate from, LocalDate to, String runId) {
     return providers().compose(providers -> {
       Future<Void> chain = Future.succeededFuture();
       for (int provider : providers) {
@@ -73,7 +77,7 @@ public final class ReportCheck {
         for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
           LocalDate checked = day;
           days.add(day);
-          chain = chain.compose(v -> check(provider, checked));
+          chain = chain.compose(v -> check(provider, checked, runId));
         }
         chain = chain.onSuccess(v -> vertx.eventBus().publish(ReportsReady.ADDRESS,
             new ReportsReady(provider, days).toJson()));
@@ -90,10 +94,14 @@ public final class ReportCheck {
     });
   }
 
-  private Future<Void> check(int providerId, LocalDate day) {
+  private Future<Void> check(int providerId, LocalDate day, String runId) {
     return reports.manifest(providerId, day).compose(manifest -> {
       if (manifest.isEmpty()) {
         return Future.failedFuture(new IllegalStateException("provider " + providerId + "'s " + day + " has no report"));
+      }
+      if (!manifest.get().runId().equals(runId)) {
+        return Future.failedFuture(new IllegalStateException("provider " + providerId + "'s " + day + " report was"
+            + " written by run " + manifest.get().runId() + ", not by this one (" + runId + ")"));
       }
       return reports.clients(manifest.get()).compose(batch -> {
         rows.increment(batch.size());

@@ -183,6 +183,21 @@ class NightlyBatchTest {
   }
 
   @Test
+  void aJobThatSucceedsWithoutWritingItsReportsDoesNotPassOnReportsAnEarlierRunLeft() throws Exception {
+    LocalDate day = LocalDate.of(2026, 10, 4);
+    deploy(batch(1, Duration.ofMinutes(1), 0), Clock.systemUTC());
+    assertThat(awaitEnded(manual(day)).state()).isEqualTo("succeeded");
+    // The job now says it succeeded but writes nothing: the day's reports are the first run's.
+    glue.script((run, poll) -> new Answer("SUCCEEDED", null));
+
+    BatchRun run = awaitEnded(manual(day));
+
+    assertThat(run.state()).isEqualTo("failed");
+    assertThat(run.attempts()).isEqualTo(2);
+    assertThat(run.error()).contains("report was written by run jr_").contains("not by this one (" + run.externalRunId());
+  }
+
+  @Test
   void anAttemptThatOverrunsItsTimeoutIsStoppedAndTheRunTimesOut() throws Exception {
     glue.script((run, poll) -> new Answer("RUNNING", null));
     deploy(batch(0, Duration.ofSeconds(1), 0), Clock.systemUTC());
@@ -347,14 +362,17 @@ class NightlyBatchTest {
         + "' AND state = 'succeeded'") == 1;
   }
 
-  /** What the stubbed job writes: per provider and day of the run, a report of one client. */
+  /**
+   * What the stubbed job writes: per provider and day of the run, a report of one client, named by
+   * its Glue job run id as the job does on Glue ({@code JOB_RUN_ID}).
+   */
   private static Future<?> writeReports(GlueStub.Run run) {
     LocalDate from = LocalDate.parse(run.arguments().get("--from"));
     LocalDate to = LocalDate.parse(run.arguments().get("--to"));
     List<Future<?>> writes = new ArrayList<>();
     for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
       for (int provider : PROVIDERS) {
-        writes.add(TestReports.write(aws, config.aws().s3Bucket(), provider, day, run.arguments().get("--run-id"),
+        writes.add(TestReports.write(aws, config.aws().s3Bucket(), provider, day, run.id(),
             List.of(new DailyClientTotal(provider, day, 1, 1, new BigDecimal("1.00")))));
       }
     }
