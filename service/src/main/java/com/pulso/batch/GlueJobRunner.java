@@ -3,7 +3,6 @@ package com.pulso.batch;
 import com.pulso.aws.AwsClients;
 import io.vertx.core.Future;
 import java.time.ZoneId;
-import java.util.HashMap;
 import java.util.Map;
 import software.amazon.awssdk.services.glue.model.JobRun;
 import software.amazon.awssdk.services.glue.model.JobRunState;
@@ -34,11 +33,7 @@ public final class GlueJobRunner implements JobRunner {
 
   @Override
   public Future<String> start(JobRequest request) {
-    Map<String, String> arguments = new HashMap<>();
-    arguments.put("--from", request.from().toString());
-    arguments.put("--to", request.to().toString());
-    arguments.put("--run-id", request.runId());
-    arguments.put("--time-zone", zone.getId());
+    Map<String, String> arguments = request.arguments(zone);
     return aws.call(() -> aws.glue().startJobRun(start -> start.jobName(jobName).arguments(arguments)))
         .map(response -> response.jobRunId());
   }

@@ -130,11 +130,9 @@ public final class LocalSparkRunner implements JobRunner {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "@" + batch.localJvmOptionsFile().toAbsolutePath(),
-        "-cp", classpath, MAIN_CLASS,
-        "--from", request.from().toString(),
-        "--to", request.to().toString(),
-        "--run-id", request.runId(),
-        "--time-zone", config.businessZone().getId(),
+        "-cp", classpath, MAIN_CLASS));
+    request.arguments(config.businessZone()).forEach((name, value) -> command.addAll(List.of(name, value)));
+    command.addAll(List.of(
         "--output", output.toAbsolutePath().toString(),
         "--jdbc-url", Postgres.jdbcUrl(db),
         "--jdbc-user", db.user(),
