@@ -48,7 +48,7 @@ final class ClientDailySalesRoute implements Handler<RoutingContext> {
           return figures.clientDays(providerId, dates).map(perDay -> {
             JsonArray days = new JsonArray();
             for (int i = 0; i < dates.size(); i++) {
-              DailyClientTotal total = perDay.get(i).clients().stream().filter(t -> t.clientId() == clientId).findFirst()
+              DailyClientTotal total = perDay.get(i).client(clientId)
                   .orElse(new DailyClientTotal(providerId, dates.get(i), clientId, 0, new BigDecimal("0.00")));
               days.add(new JsonObject()
                   .put("date", total.day().toString())

@@ -82,10 +82,8 @@ final class DailySalesRoute implements Handler<RoutingContext> {
           if (rendered != null && rendered.clients() == day.clients()) {
             return Future.succeededFuture(rendered.body());
           }
-          List<DailyClientTotal> matching = day.clients().stream()
-              .filter(total -> clientId == null || total.clientId() == clientId)
-              .filter(total -> total.clientId() > after)
-              .toList();
+          List<DailyClientTotal> matching = clientId == null ? day.after(after)
+              : day.client(clientId).filter(total -> total.clientId() > after).stream().toList();
           List<DailyClientTotal> page = matching.subList(0, Math.min(limit, matching.size()));
           String nextCursor = matching.size() > page.size() ? Long.toString(page.get(page.size() - 1).clientId()) : null;
           return names.of(page.stream().map(DailyClientTotal::clientId).toList()).map(known -> {
