@@ -275,8 +275,8 @@ final class FiguresCache {
    */
   private <T> Supplier<Future<T>> realtime(Supplier<Future<T>> read) {
     return () -> bootstrap.from().compose(from -> from.isPresent() ? read.get()
-        : Future.failedFuture(new IllegalStateException("the real-time figures are being built from the sales"
-            + " database (a bootstrap of the capture); they are served once it has finished")));
+        : Future.failedFuture(new IllegalStateException("the real-time figures are being built (a bootstrap"
+            + " of the capture); they are served once it has finished")));
   }
 
   /** The key's answer with the time it was read from its source. */
