@@ -596,8 +596,9 @@ class ProviderApiTest {
     WebSocketClient client = vertx.createWebSocketClient();
     try {
       java.util.concurrent.BlockingQueue<JsonObject> received = new java.util.concurrent.LinkedBlockingQueue<>();
-      WebSocket socket = await(client.connect(httpPort, "127.0.0.1", path));
-      socket.textMessageHandler(text -> received.add(new JsonObject(text)));
+      // The handler is set as the socket opens, on its event loop: set later, the hello may be gone.
+      WebSocket socket = await(client.connect(httpPort, "127.0.0.1", path)
+          .onSuccess(opened -> opened.textMessageHandler(text -> received.add(new JsonObject(text)))));
       assertThat(received.poll(5, TimeUnit.SECONDS).getString("type")).isEqualTo("hello");
 
       vertx.eventBus().publish(MetricsEvent.address(1), MetricsEvent.toJson(new MetricsChanged(1, Set.of(today),
