@@ -14,7 +14,12 @@ import java.util.Set;
 /**
  * {@code GET /v1/providers/{providerId}/clients/{clientId}/daily-sales?from=&to=}: one client's
  * transactions and total amount with the provider, every day of the range (≤ 92 days; zero on a
- * day it bought nothing). 404 for a client the company does not have.
+ * day it bought nothing), with its name.
+ *
+ * <p>A provider learns of a client only through its own figures: a client with none of its sales in
+ * the range is a 404 worded exactly as for an id the company does not have, and its name is not
+ * even looked up. Otherwise the route would hand any provider the name of any of the company's
+ * clients, and its 200/404 would enumerate the company's client ids.
  */
 final class ClientDailySalesRoute implements Handler<RoutingContext> {
 
@@ -38,29 +43,28 @@ final class ClientDailySalesRoute implements Handler<RoutingContext> {
     Parameters.Range range = Parameters.range(ctx, DailySalesRoute.MAX_RANGE_DAYS);
     List<LocalDate> dates = range.days();
     providers.require(providerId)
-        .compose(known -> names.of(List.of(clientId)))
-        .compose(found -> {
-          ClientNames.Name name = found.get(clientId);
-          if (name == null) {
-            return Future.failedFuture(Problem.notFound("client " + clientId + " does not exist"));
+        // The provider's whole days, as cached for every route: one client of them here.
+        .compose(known -> figures.clientDays(providerId, dates))
+        .compose(perDay -> {
+          if (perDay.stream().allMatch(day -> day.client(clientId).isEmpty())) {
+            return Future.failedFuture(Problem.notFound("provider " + providerId + " has no sales to a client "
+                + clientId + " from " + range.from() + " to " + range.to()));
           }
-          // The provider's whole day, as cached for every route: one client of it here.
-          return figures.clientDays(providerId, dates).map(perDay -> {
-            JsonArray days = new JsonArray();
-            for (int i = 0; i < dates.size(); i++) {
-              DailyClientTotal total = perDay.get(i).client(clientId)
-                  .orElse(new DailyClientTotal(providerId, dates.get(i), clientId, 0, new BigDecimal("0.00")));
-              days.add(new JsonObject()
-                  .put("date", total.day().toString())
-                  .put("source", perDay.get(i).source())
-                  .put("transactions", total.transactions())
-                  .put("totalAmount", total.amount().toPlainString()));
-            }
-            return name.into(new JsonObject().put("providerId", providerId).put("clientId", clientId))
-                .put("from", range.from().toString())
-                .put("to", range.to().toString())
-                .put("days", days);
-          });
+          JsonArray days = new JsonArray();
+          for (int i = 0; i < dates.size(); i++) {
+            DailyClientTotal total = perDay.get(i).client(clientId)
+                .orElse(new DailyClientTotal(providerId, dates.get(i), clientId, 0, new BigDecimal("0.00")));
+            days.add(new JsonObject()
+                .put("date", total.day().toString())
+                .put("source", perDay.get(i).source())
+                .put("transactions", total.transactions())
+                .put("totalAmount", total.amount().toPlainString()));
+          }
+          return names.of(List.of(clientId)).map(found -> found.getOrDefault(clientId, ClientNames.Name.UNKNOWN)
+              .into(new JsonObject().put("providerId", providerId).put("clientId", clientId))
+              .put("from", range.from().toString())
+              .put("to", range.to().toString())
+              .put("days", days));
         })
         .onSuccess(ctx::json)
         .onFailure(ctx::fail);

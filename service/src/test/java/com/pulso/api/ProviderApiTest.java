@@ -276,6 +276,29 @@ class ProviderApiTest {
   }
 
   @Test
+  void aProviderLearnsNothingOfAClientWithoutItsSalesInTheRange() throws Exception {
+    // Client 7 bought provider 2's products that day, client 8 nobody's, client 999 does not exist:
+    // provider 1 gets the same answer for the three, with no name.
+    String range = "?from=" + DAY + "&to=" + DAY;
+    HttpResponse<String> otherProvidersClient = get("/v1/providers/1/clients/7/daily-sales" + range, providerOneKey);
+    HttpResponse<String> clientWithoutSales = get("/v1/providers/1/clients/8/daily-sales" + range, providerOneKey);
+    HttpResponse<String> noSuchClient = get("/v1/providers/1/clients/999/daily-sales" + range, providerOneKey);
+
+    for (HttpResponse<String> response : List.of(otherProvidersClient, clientWithoutSales, noSuchClient)) {
+      assertThat(response.statusCode()).isEqualTo(404);
+      assertThat(response.body()).doesNotContain("Nombre").doesNotContain("Apellido");
+    }
+    assertThat(withoutId(otherProvidersClient, 7)).isEqualTo(withoutId(clientWithoutSales, 8))
+        .isEqualTo(withoutId(noSuchClient, 999));
+    // Provider 2, whose client 7 is, reads its name; provider 1 reads client 6's only in a range with its sales.
+    assertThat(new JsonObject(get("/v1/providers/2/clients/7/daily-sales" + range, ADMIN).body()).getString("firstName"))
+        .isEqualTo("Nombre7");
+    assertThat(get("/v1/providers/1/clients/6/daily-sales" + range, providerOneKey).statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(get("/v1/providers/1/clients/6/daily-sales?from=" + DAY.minusDays(1) + "&to=" + DAY,
+        providerOneKey).body()).getString("lastName")).isEqualTo("Apellido6");
+  }
+
+  @Test
   void realtimeGivesTodaysTotalAndTheLastHourPerMinuteForEveryProduct() throws Exception {
     JsonObject body = new JsonObject(get("/v1/providers/1/realtime", providerOneKey).body());
 
@@ -788,6 +811,11 @@ class ProviderApiTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
+  }
+
+  /** An answer's body with a client's id in its path and detail replaced by {@code N}. */
+  private static String withoutId(HttpResponse<String> response, long clientId) {
+    return response.body().replace("/clients/" + clientId + "/", "/clients/N/").replace("client " + clientId + " ", "client N ");
   }
 
   private static void assertProblem(HttpResponse<String> response, int status, String detail) {
