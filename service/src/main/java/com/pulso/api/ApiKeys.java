@@ -14,8 +14,11 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The API keys of {@code pulso.api_keys}: a key is 24 random bytes (base64url, prefixed
@@ -30,6 +33,8 @@ public final class ApiKeys {
   /** The request header carrying the key. */
   public static final String HEADER = "X-API-Key";
   static final Duration REMEMBERED = Duration.ofSeconds(10);
+  private static final String GENERATED = "pulso_";
+  private static final int PREFIX_CHARS = 4;
   private static final String FOREIGN_KEY_VIOLATION = "23503";
   private static final SecureRandom RANDOM = new SecureRandom();
   /** One digest per thread: every request hashes its key, and looking the algorithm up each time showed in profiles. */
@@ -80,7 +85,7 @@ public final class ApiKeys {
   public Future<Created> create(Integer providerId) {
     byte[] secret = new byte[24];
     RANDOM.nextBytes(secret);
-    String key = "pulso_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    String key = GENERATED + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     return pool.preparedQuery("INSERT INTO pulso.api_keys (provider_id, role, key_hash, key_prefix) VALUES ($1, $2, $3, $4)"
             + " RETURNING id, created_at")
         .execute(Tuple.of(providerId, providerId == null ? "admin" : "provider", hash(key), prefix(key)))
@@ -129,6 +134,17 @@ public final class ApiKeys {
         });
   }
 
+  /** Those of {@code keyIds} that exist and are not revoked, read from the table (no remembered answer). */
+  public Future<Set<Long>> active(Collection<Long> keyIds) {
+    return pool.preparedQuery("SELECT id FROM pulso.api_keys WHERE id = ANY($1) AND revoked_at IS NULL")
+        .execute(Tuple.tuple().addArrayOfLong(keyIds.toArray(Long[]::new)))
+        .map(rows -> {
+          Set<Long> active = new HashSet<>();
+          rows.forEach(row -> active.add(row.getLong(0)));
+          return active;
+        });
+  }
+
   /** Revokes key {@code id}; false when there is no such key, or it was revoked before. */
   public Future<Boolean> revoke(long id) {
     return pool.preparedQuery("UPDATE pulso.api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
@@ -143,7 +159,13 @@ public final class ApiKeys {
     return HexFormat.of().formatHex(SHA_256.get().digest(key.getBytes(StandardCharsets.UTF_8)));
   }
 
-  private static String prefix(String key) {
-    return key.substring(0, Math.min(12, key.length()));
+  /**
+   * What is stored to recognise a key by: {@code pulso_} and its first {@link #PREFIX_CHARS} random
+   * characters, or the first {@link #PREFIX_CHARS} of a configured key of another form. Never more: a
+   * longer prefix is that much of the key in plain text (12 characters were most of a short admin key).
+   */
+  static String prefix(String key) {
+    int start = key.startsWith(GENERATED) ? GENERATED.length() : 0;
+    return key.substring(0, Math.min(start + PREFIX_CHARS, key.length()));
   }
 }

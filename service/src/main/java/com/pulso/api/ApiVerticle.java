@@ -7,6 +7,7 @@ import com.pulso.aggregate.MetricsReader;
 import com.pulso.aws.AwsClients;
 import com.pulso.batch.BatchRuns;
 import com.pulso.batch.ReportStore;
+import com.pulso.cluster.ClusterSecret;
 import com.pulso.cluster.ClusterSetup;
 import com.pulso.config.PulsoConfig;
 import com.pulso.observability.Readiness;
@@ -47,6 +48,7 @@ public final class ApiVerticle extends VerticleBase {
   private HttpServer server;
   private BootstrapGate bootstrap;
   private Router router;
+  private FiguresStream stream;
 
   public ApiVerticle(PulsoConfig config, Pool pool, AwsClients aws, ApiKeys keys, Readiness readiness,
                      PrometheusMeterRegistry registry) {
@@ -77,12 +79,13 @@ public final class ApiVerticle extends VerticleBase {
         config.aggregate().minuteRetention(), registry), config.capture().slotName());
     HazelcastInstance hazelcast = ClusterSetup.hazelcast(vertx);
     ReportStore reports = new ReportStore(vertx, aws, config.aws().s3Bucket());
-    FiguresCache figures = new FiguresCache(vertx, FiguresCache.clusterMap(hazelcast), reader, bootstrap, reports,
-        config.businessZone(), Clock.systemUTC(), registry);
+    ClusterSecret secret = new ClusterSecret(config.cluster().secret());
+    FiguresCache figures = new FiguresCache(vertx, FiguresCache.clusterMap(hazelcast), secret, reader, bootstrap,
+        reports, config.businessZone(), Clock.systemUTC(), registry);
     KnownProviders providers = new KnownProviders(vertx, pool);
-    StreamTickets tickets = new StreamTickets(vertx, hazelcast.getMap("pulso.api.stream-tickets"));
+    StreamTickets tickets = new StreamTickets(vertx, hazelcast.getMap("pulso.api.stream-tickets"), secret);
     // Ahead of the key check: a browser's WebSocket cannot send the key; it shows a ticket instead.
-    FiguresStream stream = new FiguresStream(vertx, tickets, figures, config.businessZone(), registry);
+    stream = new FiguresStream(vertx, tickets, keys, figures, config.businessZone(), config.api().stream(), registry);
     router.get("/v1/providers/:providerId/stream").handler(stream::notUpgraded);
 
     router.route("/v1/*").handler(new Authentication(keys).authenticate());
@@ -140,6 +143,9 @@ public final class ApiVerticle extends VerticleBase {
     PulsoConfig.Http http = config.http();
     Future<Void> drained = server == null ? Future.succeededFuture()
         : server.shutdown(http.drain().toMillis(), TimeUnit.MILLISECONDS);
+    if (stream != null) {
+      stream.close();
+    }
     return drained.eventually(() -> bootstrap == null ? Future.succeededFuture() : bootstrap.stop());
   }
 }

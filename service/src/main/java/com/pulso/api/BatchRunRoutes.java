@@ -50,15 +50,12 @@ final class BatchRunRoutes {
       from = Parameters.date(ctx, "date");
       to = from;
     } else {
-      Parameters.Range range = Parameters.range(ctx, DailySalesRoute.MAX_RANGE_DAYS);
-      from = range.from();
-      to = range.to();
+      from = Parameters.date(ctx, "from");
+      to = Parameters.date(ctx, "to");
     }
-    LocalDate today = LocalDate.now(clock.withZone(zone));
-    if (!to.isBefore(today)) {
-      throw Problem.badRequest("only closed days can be reported: the last is " + today.minusDays(1)
-          + " (business zone " + zone + ")");
-    }
+    BatchOrchestrator.refusal(from, to, LocalDate.now(clock.withZone(zone))).ifPresent(refused -> {
+      throw Problem.badRequest(refused + " (business zone " + zone + ")");
+    });
     ctx.vertx().eventBus().<JsonObject>request(BatchOrchestrator.RUN_ADDRESS,
             new JsonObject().put("from", from.toString()).put("to", to.toString()),
             new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS))
@@ -74,8 +71,8 @@ final class BatchRunRoutes {
       if (reply.failureType() == ReplyFailure.NO_HANDLERS || reply.failureType() == ReplyFailure.TIMEOUT) {
         return Problem.unavailable("no batch leader answers now (batch.enabled, or a leader being elected)");
       }
-      if (reply.failureCode() == 409) {
-        return new Problem(409, reply.getMessage());
+      if (reply.failureCode() == 409 || reply.failureCode() == 400) {
+        return new Problem(reply.failureCode(), reply.getMessage());
       }
     }
     return error;

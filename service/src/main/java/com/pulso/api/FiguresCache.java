@@ -19,6 +19,7 @@ import com.pulso.aggregate.MinuteBucket;
 import com.pulso.batch.ReportManifest;
 import com.pulso.batch.ReportStore;
 import com.pulso.batch.ReportsReady;
+import com.pulso.cluster.ClusterSecret;
 import com.pulso.stream.BootstrapGate;
 import com.pulso.stream.MetricsEvent;
 import io.micrometer.core.instrument.Counter;
@@ -53,6 +54,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The API's way to the figures: L1 (Caffeine, per member) → L2 (a Hazelcast map, shared by the
@@ -84,6 +87,8 @@ import java.util.function.Supplier;
  */
 final class FiguresCache {
 
+  private static final Logger LOG = LoggerFactory.getLogger(FiguresCache.class);
+
   static final Duration OPEN_DAY = Duration.ofSeconds(2);
   static final Duration CLOSED_DAY = Duration.ofMinutes(10);
   private static final String MAP = "pulso.api.figures";
@@ -106,6 +111,8 @@ final class FiguresCache {
   private final Clock clock;
   private final AsyncCache<String, Cached> l1;
   private final IMap<String, String> l2;
+  /** L2's entries are sealed with it, each for its key: what reaches the map cannot read or forge a figure. */
+  private final ClusterSecret secret;
   /** Bumped when a key is dropped: a load begun before does not store its answer. */
   private final Cache<String, AtomicLong> generations = Caffeine.newBuilder()
       // Far longer than any load lasts; forgetting a key's generation only makes a load skip L2.
@@ -120,9 +127,10 @@ final class FiguresCache {
   private final Counter refreshes;
 
   /** {@code bootstrap}: real-time figures are read only under a finished bootstrap of the capture slot. */
-  FiguresCache(Vertx vertx, IMap<String, String> l2, MetricsReader reader, BootstrapGate bootstrap, ReportStore reports,
-               ZoneId zone, Clock clock, MeterRegistry registry) {
+  FiguresCache(Vertx vertx, IMap<String, String> l2, ClusterSecret secret, MetricsReader reader, BootstrapGate bootstrap,
+               ReportStore reports, ZoneId zone, Clock clock, MeterRegistry registry) {
     this.vertx = vertx;
+    this.secret = secret;
     this.reader = reader;
     this.bootstrap = bootstrap;
     this.reports = reports;
@@ -333,7 +341,7 @@ final class FiguresCache {
               loads.get(loader.kind()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
               Cached fresh = new Cached(loaded, clock.millis());
               if (generation == generation(key)) {
-                l2.setAsync(key, fresh.loadedAtMillis() + ";" + loader.encode().apply(loaded),
+                l2.setAsync(key, secret.seal(key, fresh.loadedAtMillis() + ";" + loader.encode().apply(loaded)),
                     expiry(loader.kind(), loader.day()).toMillis(), TimeUnit.MILLISECONDS);
               }
               return fresh;
@@ -347,9 +355,17 @@ final class FiguresCache {
     });
   }
 
-  /** L2's answer of the key ({@code <loadedAtMillis>;<encoded>}), if it was loaded after {@code newerThan}. */
+  /**
+   * L2's answer of the key ({@code <loadedAtMillis>;<encoded>}, sealed), if it was loaded after
+   * {@code newerThan}. An entry a member did not seal for this key is a miss (and is logged).
+   */
   private <T> Future<Cached> fromL2(Loader<T> loader, long newerThan) {
-    return Future.fromCompletionStage(l2.getAsync(loader.key()), vertx.getOrCreateContext()).map(stored -> {
+    return Future.fromCompletionStage(l2.getAsync(loader.key()), vertx.getOrCreateContext()).map(sealed -> {
+      String stored = sealed == null ? null : secret.open(loader.key(), sealed).orElse(null);
+      if (sealed != null && stored == null) {
+        LOG.warn("Cache entry {} in the cluster's map was not sealed by a member: ignored (has a process without"
+            + " cluster.secret reached Hazelcast?)", loader.key());
+      }
       (stored == null ? l2Misses : l2Hits).increment();
       if (stored == null) {
         return null;

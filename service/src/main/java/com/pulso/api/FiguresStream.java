@@ -3,6 +3,8 @@ package com.pulso.api;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import com.pulso.config.PulsoConfig;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.http.ServerWebSocket;
@@ -28,6 +30,13 @@ import java.util.regex.Pattern;
  * heartbeat every {@link #HEARTBEAT}. Authenticated by a ticket of {@code POST /v1/stream-tickets}.
  * A subscriber that does not read fast enough (its write queue full) is closed, so it cannot hold
  * back the member; a closed connection releases its timer, and the last one of a provider its watch.
+ *
+ * <p>A socket lives as long as the key whose ticket opened it: the keys of open sockets are looked up
+ * again every {@link ApiKeys#REMEMBERED} (the revocation bound of every request), and a revoked key's
+ * sockets are closed with {@link #KEY_REVOKED}. Whatever its key, a socket is closed after
+ * {@code api.stream.maxLifetimeSeconds} with {@link #LIFETIME_OVER} (the client opens it again with
+ * a new ticket). Sockets per key and per member are capped ({@code api.stream.maxPerKey},
+ * {@code maxPerMember}).
  */
 final class FiguresStream {
 
@@ -36,39 +45,67 @@ final class FiguresStream {
   private static final short TOO_SLOW = 1013;
   /** How long a dropped subscriber may take to close before its connection is cut. */
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
+  /** WebSocket close code (application range): the key that opened the socket was revoked. */
+  static final short KEY_REVOKED = 4001;
+  /** WebSocket close code (application range): the socket reached its lifetime; open it again with a new ticket. */
+  static final short LIFETIME_OVER = 4000;
   private static final Pattern PATH = Pattern.compile("/v1/providers/([1-9][0-9]{0,8})/stream");
   private static final String HEARTBEAT_MESSAGE = new JsonObject().put("type", "heartbeat").encode();
 
   private final Vertx vertx;
   private final StreamTickets tickets;
+  private final ApiKeys keys;
   private final FiguresCache figures;
   private final ZoneId zone;
+  private final PulsoConfig.Stream limits;
   private final Map<Integer, Set<Subscriber>> subscribers = new HashMap<>();
+  /** Open sockets (and those accepted, about to open) per key, for the cap and the revocation sweep. */
+  private final Map<Long, Integer> perKey = new HashMap<>();
+  /** Handshakes accepted whose socket is not open yet. */
+  private int opening;
   private final Map<Integer, Runnable> unwatch = new HashMap<>();
   // Read by the meters' scrapes, on other threads than the event loop that changes the maps.
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger watched = new AtomicInteger();
   private final Counter dropped;
+  private final Counter revokedClosed;
+  private final Counter refused;
+  private final long sweep;
 
-  FiguresStream(Vertx vertx, StreamTickets tickets, FiguresCache figures, ZoneId zone, MeterRegistry registry) {
+  FiguresStream(Vertx vertx, StreamTickets tickets, ApiKeys keys, FiguresCache figures, ZoneId zone,
+                PulsoConfig.Stream limits, MeterRegistry registry) {
     this.vertx = vertx;
     this.tickets = tickets;
+    this.keys = keys;
     this.figures = figures;
     this.zone = zone;
+    this.limits = limits;
     Gauge.builder("pulso.api.stream.subscribers", open, AtomicInteger::get)
         .description("WebSocket subscribers connected to this member").register(registry);
     Gauge.builder("pulso.api.stream.providers", watched, AtomicInteger::get)
         .description("Providers whose changes this member fans out to WebSockets").register(registry);
     dropped = Counter.builder("pulso.api.stream.dropped")
         .description("WebSocket subscribers closed for not reading their messages").register(registry);
+    revokedClosed = Counter.builder("pulso.api.stream.revoked")
+        .description("WebSocket subscribers closed because their key was revoked").register(registry);
+    refused = Counter.builder("pulso.api.stream.refused")
+        .description("WebSocket handshakes refused at a cap of sockets per key or per member").register(registry);
+    sweep = vertx.setPeriodic(ApiKeys.REMEMBERED.toMillis(), id -> closeRevoked());
+  }
+
+  /** Stops the revocation sweep (the server's sockets close with it). */
+  void close() {
+    vertx.cancelTimer(sweep);
   }
 
   /**
-   * Every WebSocket upgrade of the server comes here first (not through the router: the router's
-   * socket wrapper would hide the connection that {@link Subscriber#cut} needs). Only the stream
-   * path with a ticket of its provider is accepted; the answer to any other is a bare status (a
-   * browser's WebSocket sees no more than that): 404 another path, 401 no ticket or a spent,
-   * expired or unknown one, 403 a ticket of another provider, 503 when tickets cannot be read.
+   * Every WebSocket upgrade of the server comes here (not through the router: the router's socket
+   * wrapper would hide the connection that {@link Subscriber#cut} needs). Only the stream path with a
+   * ticket of its provider, made by a key still valid, is accepted; the answer to any other is a
+   * bare status (a browser's WebSocket sees no more than that): 404 another path, 401 no ticket, a
+   * spent, expired or unknown one, or one whose key was revoked since, 403 a ticket of another
+   * provider, 429 the key's sockets on this member at {@code maxPerKey}, 503 the member's at
+   * {@code maxPerMember} or tickets or keys that cannot be read.
    */
   void handshake(ServerWebSocketHandshake handshake) {
     Integer providerId = providerOf(handshake.path());
@@ -84,19 +121,52 @@ final class FiguresStream {
     tickets.spend(ticket.get(0)).onComplete(spent -> {
       if (spent.failed()) {
         handshake.reject(503);
-      } else if (spent.result() == null) {
+      } else if (spent.result().isEmpty()) {
         handshake.reject(401);
-      } else if (spent.result().intValue() != providerId) {
+      } else if (spent.result().get().providerId() != providerId) {
         handshake.reject(403);
       } else {
-        handshake.accept();
+        long keyId = spent.result().get().keyId();
+        keys.active(List.of(keyId)).onComplete(active -> {
+          if (active.failed()) {
+            handshake.reject(503);
+          } else if (active.result().isEmpty()) {
+            handshake.reject(401);
+          } else {
+            admit(handshake, providerId, keyId);
+          }
+        });
       }
     });
   }
 
-  /** An accepted WebSocket (its path checked by {@link #handshake}). */
+  /** Accepts the socket unless the key's or the member's sockets are at their cap. */
+  private void admit(ServerWebSocketHandshake handshake, int providerId, long keyId) {
+    boolean memberFull = open.get() + opening >= limits.maxPerMember();
+    if (memberFull || perKey.getOrDefault(keyId, 0) >= limits.maxPerKey()) {
+      refused.increment();
+      handshake.reject(memberFull ? 503 : 429);
+      return;
+    }
+    // Counted from now: handshakes racing this one see the place taken.
+    opening++;
+    perKey.merge(keyId, 1, Integer::sum);
+    handshake.accept().onComplete(socket -> {
+      opening--;
+      if (socket.succeeded()) {
+        stream(new Subscriber(socket.result(), providerId, keyId));
+      } else {
+        perKey.computeIfPresent(keyId, (key, count) -> count > 1 ? count - 1 : null);
+      }
+    });
+  }
+
+  /**
+   * The server's handler of accepted WebSockets: nothing to do, {@link #admit} took the socket from
+   * its handshake, which knows the key that opened it.
+   */
   void open(ServerWebSocket socket) {
-    stream(new Subscriber(socket, providerOf(socket.path())));
+    // Taken by admit.
   }
 
   /** A plain GET of the stream's path: it is a WebSocket. */
@@ -114,13 +184,16 @@ final class FiguresStream {
   private static final class Subscriber {
     final ServerWebSocket socket;
     final int providerId;
+    final long keyId;
     long heartbeat;
+    long lifetime;
     boolean dropped;
     boolean gone;
 
-    Subscriber(ServerWebSocket socket, int providerId) {
+    Subscriber(ServerWebSocket socket, int providerId, long keyId) {
       this.socket = socket;
       this.providerId = providerId;
+      this.keyId = keyId;
     }
 
     /**
@@ -149,6 +222,8 @@ final class FiguresStream {
     hub.add(subscriber);
     open.incrementAndGet();
     subscriber.heartbeat = vertx.setPeriodic(HEARTBEAT.toMillis(), id -> send(subscriber, HEARTBEAT_MESSAGE));
+    subscriber.lifetime = vertx.setTimer(limits.maxLifetime().toMillis(), id -> close(subscriber, LIFETIME_OVER,
+        "the stream's lifetime is over: open it again with a new ticket"));
     subscriber.socket.closeHandler(closed -> leave(subscriber));
     send(subscriber, new JsonObject().put("type", "hello").put("providerId", subscriber.providerId).encode());
   }
@@ -160,13 +235,52 @@ final class FiguresStream {
     }
     subscriber.gone = true;
     vertx.cancelTimer(subscriber.heartbeat);
+    vertx.cancelTimer(subscriber.lifetime);
     open.decrementAndGet();
+    perKey.computeIfPresent(subscriber.keyId, (key, count) -> count > 1 ? count - 1 : null);
     Set<Subscriber> hub = subscribers.get(subscriber.providerId);
     if (hub != null && hub.remove(subscriber) && hub.isEmpty()) {
       subscribers.remove(subscriber.providerId);
       unwatch.remove(subscriber.providerId).run();
       watched.decrementAndGet();
     }
+  }
+
+  /**
+   * Closes the sockets of keys revoked since they opened: one look at the keys of every open socket
+   * of this member. Keys that cannot be read now are looked at again next time.
+   */
+  private void closeRevoked() {
+    if (perKey.isEmpty()) {
+      return;
+    }
+    keys.active(List.copyOf(perKey.keySet())).onSuccess(active -> {
+      for (Set<Subscriber> hub : List.copyOf(subscribers.values())) {
+        for (Subscriber subscriber : List.copyOf(hub)) {
+          if (!active.contains(subscriber.keyId) && !subscriber.gone) {
+            revokedClosed.increment();
+            close(subscriber, KEY_REVOKED, "the API key of this stream was revoked");
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * Closes a subscriber's socket with {@code code}. It leaves at once: a client that does not answer
+   * the close frame keeps nothing of the stream, and its connection is cut after {@link #CLOSE_GRACE}.
+   */
+  private void close(Subscriber subscriber, short code, String reason) {
+    if (subscriber.gone) {
+      return;
+    }
+    subscriber.socket.close(code, reason);
+    leave(subscriber);
+    vertx.setTimer(CLOSE_GRACE.toMillis(), id -> {
+      if (!subscriber.socket.isClosed()) {
+        subscriber.cut();
+      }
+    });
   }
 
   private void broadcast(int providerId, JsonObject change) {

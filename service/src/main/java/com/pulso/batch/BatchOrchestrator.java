@@ -26,6 +26,8 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.time.temporal.ChronoUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +47,8 @@ public final class BatchOrchestrator extends VerticleBase {
 
   /** Request {@code {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}}; reply: the queued run ({@link BatchRun#toJson}). */
   public static final String RUN_ADDRESS = "pulso.batch.run";
+  /** The most days one manual run reports. */
+  public static final int MAX_RUN_DAYS = 92;
 
   private static final Logger LOG = LoggerFactory.getLogger(BatchOrchestrator.class);
 
@@ -108,6 +112,26 @@ public final class BatchOrchestrator extends VerticleBase {
     return manual.unregister();
   }
 
+  /**
+   * Why a manual run of {@code from..to} is refused when the business day is {@code today}, if it is:
+   * {@code from} after {@code to}, more than {@link #MAX_RUN_DAYS} days, or a day not closed yet.
+   * One home for the admin route's checks and this leader's: what reaches {@link #RUN_ADDRESS} is
+   * checked again, whoever sent it.
+   */
+  public static Optional<String> refusal(LocalDate from, LocalDate to, LocalDate today) {
+    if (from.isAfter(to)) {
+      return Optional.of("from (" + from + ") is after to (" + to + ")");
+    }
+    long days = ChronoUnit.DAYS.between(from, to) + 1;
+    if (days > MAX_RUN_DAYS) {
+      return Optional.of("from " + from + " to " + to + " spans " + days + " days; at most " + MAX_RUN_DAYS);
+    }
+    if (!to.isBefore(today)) {
+      return Optional.of("only closed days can be reported: the last is " + today.minusDays(1));
+    }
+    return Optional.empty();
+  }
+
   /** Queues and runs {@code from..to}; the reply is the queued run (or a failure: the range is busy, ...). */
   private void runRequested(Message<JsonObject> message) {
     LocalDate from;
@@ -117,6 +141,12 @@ public final class BatchOrchestrator extends VerticleBase {
       to = LocalDate.parse(message.body().getString("to"));
     } catch (RuntimeException e) {
       message.fail(400, "from and to must be dates (YYYY-MM-DD)");
+      return;
+    }
+    Optional<String> refused = refusal(from, to, LocalDate.now(clock));
+    if (refused.isPresent()) {
+      LOG.warn("Batch: a run request refused: {}", refused.get());
+      message.fail(400, refused.get());
       return;
     }
     runs.queue(from, to, runner.name())

@@ -1,8 +1,10 @@
 package com.pulso.cluster;
 
+import com.hazelcast.config.AdvancedNetworkConfig;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.InterfacesConfig;
 import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.pulso.config.PulsoConfig;
 import io.vertx.core.Future;
@@ -10,6 +12,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -18,6 +23,12 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  * Builds the clustered Vert.x instance: Hazelcast with an explicit TCP-IP member list or, on
  * Kubernetes, a headless service's DNS name (no multicast, no cloud auto-detection, no phone-home) and failure detection in seconds rather than Hazelcast's
  * default minute, so a dead member's singletons and shards move quickly.
+ *
+ * <p>What reaches a member is restricted as far as open-source Hazelcast allows (docs/api.md,
+ * "Security"): Hazelcast listens on the member's own address only and speaks only the member
+ * protocol there (no client, REST or memcache protocol); its cluster name is derived from
+ * {@code cluster.secret} ({@link ClusterSecret}); the event bus runs over TLS with mutual
+ * authentication when {@code cluster.tls.*} is set (always in the aws profile).
  */
 public final class ClusterSetup {
 
@@ -29,8 +40,25 @@ public final class ClusterSetup {
    */
   public static Future<Vertx> join(PulsoConfig.Cluster cluster, VertxOptions options, VertxBuilder builder) {
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(cluster));
-    options.setEventBusOptions(new EventBusOptions().setHost(cluster.host()).setPort(0));
+    options.setEventBusOptions(eventBusOptions(cluster));
     return builder.with(options).withClusterManager(manager).buildClustered();
+  }
+
+  /**
+   * The event bus bound to the cluster host on a free port; with {@code cluster.tls}, over TLS where
+   * both ends present a certificate of the cluster's CA and trust no other. The peer's host name is
+   * not verified (Vert.x's event bus client does not: members are reached by pod address); the CA
+   * is the authentication, so it must sign member certificates only.
+   */
+  static EventBusOptions eventBusOptions(PulsoConfig.Cluster cluster) {
+    EventBusOptions options = new EventBusOptions().setHost(cluster.host()).setPort(0);
+    PulsoConfig.ClusterTls tls = cluster.tls();
+    if (tls != null) {
+      options.setSsl(true).setClientAuth(ClientAuth.REQUIRED)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.cert().toString()).setKeyPath(tls.key().toString()))
+          .setTrustOptions(new PemTrustOptions().addCertPath(tls.ca().toString()));
+    }
+    return options;
   }
 
   /** The Hazelcast member of a Vert.x instance built by {@link #join}. */
@@ -41,7 +69,7 @@ public final class ClusterSetup {
   /** Vert.x's own map/multimap settings, then ours over them. */
   static Config hazelcastConfig(PulsoConfig.Cluster cluster) {
     Config config = ConfigUtil.loadConfig();
-    config.setClusterName(cluster.name());
+    config.setClusterName(new ClusterSecret(cluster.secret()).hazelcastClusterName(cluster.name()));
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
     // Pulso shuts down in order on SIGTERM (drain, undeploy, leave); Hazelcast's own hook would leave first.
@@ -53,9 +81,11 @@ public final class ClusterSetup {
     config.setProperty("hazelcast.socket.bind.any", "false");
     config.setProperty("hazelcast.local.localAddress", cluster.host());
 
-    NetworkConfig network = config.getNetworkConfig();
-    network.setPort(cluster.port()).setPortAutoIncrement(false);
-    network.getInterfaces().setEnabled(true).addInterface(cluster.host());
+    // The advanced network's member endpoint only: the unified one would also accept Hazelcast
+    // clients on the member port, a way into every map that needs no membership.
+    AdvancedNetworkConfig network = config.getAdvancedNetworkConfig().setEnabled(true);
+    network.setMemberEndpointConfig(new ServerSocketEndpointConfig().setPort(cluster.port()).setPortAutoIncrement(false)
+        .setInterfaces(new InterfacesConfig().setEnabled(true).addInterface(cluster.host())));
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);

@@ -43,11 +43,32 @@ public record PulsoConfig(
    * empty) and {@code demoKeys}, provider id → key by id (local demo only); and how many requests a
    * key may make per minute.
    */
-  public record Api(String adminKey, Map<Integer, String> demoKeys, int rateLimitPerMinute) {}
+  public record Api(String adminKey, Map<Integer, String> demoKeys, int rateLimitPerMinute, Stream stream) {}
 
-  /** {@code kubernetesServiceDns} empty: join the TCP-IP {@code members}; else discover through that DNS name. */
+  /**
+   * Limits of the WebSocket stream: a socket is closed after {@code maxLifetime} (the client opens it
+   * again with a new ticket, its key checked again); at most {@code maxPerKey} sockets per API key and
+   * {@code maxPerMember} in all on one member.
+   */
+  public record Stream(Duration maxLifetime, int maxPerKey, int maxPerMember) {}
+
+  /**
+   * {@code kubernetesServiceDns} empty: join the TCP-IP {@code members}; else discover through that DNS name.
+   * {@code secret}: shared by the members (empty: none, local only); {@code tls}: the event bus's
+   * mutual TLS (null: plain, local only).
+   */
   public record Cluster(String name, String host, int port, List<String> members, String kubernetesServiceDns,
-                        int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds) {}
+                        int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds, String secret, ClusterTls tls) {
+
+    /** The same member settings on another port (a second member of one machine). */
+    public Cluster onPort(int other) {
+      return new Cluster(name, host, other, members, kubernetesServiceDns, heartbeatIntervalSeconds,
+          maxNoHeartbeatSeconds, secret, tls);
+    }
+  }
+
+  /** PEM files: this member's certificate and key, and the CA that signs every member's certificate. */
+  public record ClusterTls(Path cert, Path key, Path ca) {}
 
   /** {@code sslRootCert} is null unless {@code sslMode} verifies the server (verify-ca, verify-full). */
   public record Database(String host, int port, String name, String user, String password, int poolSize,
@@ -147,6 +168,21 @@ public record PulsoConfig(
   }
 
   private static final int MIN_KEY_LENGTH = 16;
+  private static final int MIN_SECRET_LENGTH = 32;
+  private static final int MIN_ADMIN_KEY_LENGTH = 32;
+
+  /** {@code cluster.tls.*}: the three files, or none of them. */
+  private static ClusterTls clusterTls(ConfigReader r) {
+    List<String> keys = List.of("cluster.tls.certPath", "cluster.tls.keyPath", "cluster.tls.caPath");
+    long given = keys.stream().filter(key -> !r.string(key).isEmpty()).count();
+    if (given == 0) {
+      return null;
+    }
+    if (given < keys.size()) {
+      throw new ConfigException("cluster.tls: give certPath, keyPath and caPath (PEM), or none for a plain event bus");
+    }
+    return new ClusterTls(r.readableFile(keys.get(0)), r.readableFile(keys.get(1)), r.readableFile(keys.get(2)));
+  }
 
   /** "providerId:key" entries. */
   private static Map<Integer, String> demoKeys(List<String> entries) {
@@ -175,14 +211,25 @@ public record PulsoConfig(
       throw new ConfigException("http.tls: give both certPath and keyPath (PEM), or neither for plain HTTP");
     }
     Api api = new Api(r.string("api.adminKey"), demoKeys(r.optionalList("api.demoKeys")),
-        r.integer("api.rateLimitPerMinute", 1, 1_000_000));
-    if (!api.adminKey().isEmpty() && api.adminKey().length() < MIN_KEY_LENGTH) {
-      throw new ConfigException("api.adminKey: at least " + MIN_KEY_LENGTH + " characters (or empty: none)");
+        r.integer("api.rateLimitPerMinute", 1, 1_000_000),
+        new Stream(Duration.ofSeconds(r.integer("api.stream.maxLifetimeSeconds", 1, 24 * 3600)),
+            r.integer("api.stream.maxPerKey", 1, 1_000_000), r.integer("api.stream.maxPerMember", 1, 1_000_000)));
+    // Outside the local profile (whose demo key is published) an admin key must resist guessing: 32
+    // random characters are 190 bits or more.
+    int minAdminKey = "local".equals(profile) ? MIN_KEY_LENGTH : MIN_ADMIN_KEY_LENGTH;
+    if (!api.adminKey().isEmpty() && api.adminKey().length() < minAdminKey) {
+      throw new ConfigException("api.adminKey: at least " + minAdminKey + " random characters in the " + profile
+          + " profile (or empty: none)");
     }
     Cluster cluster = new Cluster(r.nonBlank("cluster.name"), r.nonBlank("cluster.host"), r.port("cluster.port"),
         r.list("cluster.members"), r.string("cluster.kubernetesServiceDns"),
         r.integer("cluster.heartbeatIntervalSeconds", 1, 60),
-        r.integer("cluster.maxNoHeartbeatSeconds", 2, 600));
+        r.integer("cluster.maxNoHeartbeatSeconds", 2, 600), r.string("cluster.secret"), clusterTls(r));
+    if (!cluster.secret().isEmpty() && cluster.secret().length() < MIN_SECRET_LENGTH) {
+      throw new ConfigException("cluster.secret: at least " + MIN_SECRET_LENGTH + " random characters (or empty: none,"
+          + " local only)");
+    }
+
     if (cluster.maxNoHeartbeatSeconds() <= cluster.heartbeatIntervalSeconds()) {
       throw new ConfigException("cluster.maxNoHeartbeatSeconds: must be greater than cluster.heartbeatIntervalSeconds ("
           + cluster.heartbeatIntervalSeconds() + ")");
@@ -235,6 +282,11 @@ public record PulsoConfig(
     if (batch.maxPoll().compareTo(batch.firstPoll()) < 0) {
       throw new ConfigException("batch.maxPollMillis: must be at least batch.firstPollMillis ("
           + batch.firstPoll().toMillis() + ")");
+    }
+    if ("aws".equals(profile) && (cluster.secret().isEmpty() || cluster.tls() == null)) {
+      throw new ConfigException("cluster.secret and cluster.tls.*: the aws profile needs both (a member must not"
+          + " accept anything that reaches its ports; docs/api.md, \"Security\"): set PULSO_CLUSTER_SECRET and"
+          + " PULSO_CLUSTER_TLS_CERT_PATH, _KEY_PATH, _CA_PATH");
     }
     if (devServices.enabled() && "aws".equals(profile)) {
       throw new ConfigException("devServices.enabled: dev services never run in the aws profile");

@@ -9,6 +9,7 @@ import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsChanged;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
+import com.hazelcast.map.IMap;
 import com.pulso.cluster.ClusterSetup;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
@@ -70,6 +71,9 @@ class FiguresStreamTest {
   private static Vertx vertx;
   private static AwsClients aws;
   private static int httpPort;
+  private static int limitedPort;
+  private static int shortLivedPort;
+  private static ApiKeys keys;
   private static String providerKey;
 
   @BeforeAll
@@ -79,6 +83,7 @@ class FiguresStreamTest {
     env.put(ConfigLoader.envName("aws.dynamodb.table"), "stream-" + UUID.randomUUID());
     env.put(ConfigLoader.envName("http.host"), "127.0.0.1");
     env.put(ConfigLoader.envName("api.rateLimitPerMinute"), "100000");
+    env.put(ConfigLoader.envName("api.stream.maxPerKey"), "100000"); // the cap is limitedPort's test
     env.put(ConfigLoader.envName("cluster.port"), String.valueOf(freePort()));
     env.put(ConfigLoader.envName("cluster.name"), "stream-" + UUID.randomUUID());
     PulsoConfig config = FreshDatabase.create(ConfigLoader.load(TestServices.home().resolve("conf"), env), true);
@@ -91,13 +96,27 @@ class FiguresStreamTest {
     await(new BaselineWriter(vertx, aws, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()),
         config.aggregate().minuteRetention(), registry).markBootstrapped(config.capture().slotName(), Lsn.ZERO));
     Pool pool = Postgres.pool(vertx, config.database());
-    ApiKeys keys = new ApiKeys(pool);
+    keys = new ApiKeys(pool);
     await(keys.ensure(ADMIN, null));
     providerKey = await(keys.create(1)).key();
-    httpPort = freePort();
-    env.put(ConfigLoader.envName("http.port"), String.valueOf(httpPort));
-    PulsoConfig served = ConfigLoader.load(TestServices.home().resolve("conf"), env).withDatabase(config.database());
-    await(vertx.deployVerticle(new ApiVerticle(served, pool, aws, keys, new Readiness(), registry)));
+    httpPort = serve(env, config, pool, Map.of(), registry);
+    // Two more servers of the same member, for the limits: tickets are the cluster's, any server spends them.
+    limitedPort = serve(env, config, pool, Map.of("api.stream.maxPerKey", "2", "api.stream.maxPerMember", "3"),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    shortLivedPort = serve(env, config, pool, Map.of("api.stream.maxLifetimeSeconds", "1"),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /** An API server on a free port with {@code env} and {@code changes} over it; its port. */
+  private static int serve(Map<String, String> env, PulsoConfig config, Pool pool, Map<String, String> changes,
+                           PrometheusMeterRegistry meters) throws Exception {
+    Map<String, String> served = new HashMap<>(env);
+    int port = freePort();
+    served.put(ConfigLoader.envName("http.port"), String.valueOf(port));
+    changes.forEach((key, value) -> served.put(ConfigLoader.envName(key), value));
+    await(vertx.deployVerticle(new ApiVerticle(ConfigLoader.load(TestServices.home().resolve("conf"), served)
+        .withDatabase(config.database()), pool, aws, keys, new Readiness(), meters)));
+    return port;
   }
 
   @AfterAll
@@ -194,6 +213,110 @@ class FiguresStreamTest {
     awaitGauge("pulso.api.stream.subscribers", 0);
   }
 
+  @Test
+  void aTicketPutIntoTheClusterMapByAnythingButAMemberOpensNothing() throws Exception {
+    long keyId = await(keys.create(1)).id();
+    IMap<String, Object> tickets = ClusterSetup.hazelcast(vertx).getMap("pulso.api.stream-tickets");
+    // As a process that reached Hazelcast would write them: a ticket as they were kept, and as they are, unsealed.
+    tickets.put("forged-ticket", 1);
+    tickets.put(ApiKeys.hash("forged-ticket"), "1:" + keyId);
+    tickets.put(ApiKeys.hash("forged-ticket-2"), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+
+    assertThat(handshake(httpPort, "/v1/providers/1/stream?ticket=forged-ticket")).startsWith("HTTP/1.1 401");
+    assertThat(handshake(httpPort, "/v1/providers/1/stream?ticket=forged-ticket-2")).startsWith("HTTP/1.1 401");
+
+    // A real ticket is kept under its hash, what it grants sealed: the map's keys and values give nothing to spend.
+    String path = ticketPath(providerKey);
+    String ticket = path.substring(path.indexOf("ticket=") + "ticket=".length());
+    assertThat(tickets.containsKey(ticket)).isFalse();
+    assertThat(tickets.get(ApiKeys.hash(ticket))).asString().doesNotContain(":").isNotEqualTo("1");
+    assertThat(handshake(httpPort, path)).startsWith("HTTP/1.1 101");
+  }
+
+  @Test
+  void revokingAKeyClosesItsOpenStreamsAndItsTicketsOpenNothing() throws Exception {
+    ApiKeys.Created key = await(keys.create(1));
+    String unspent = ticketPath(key.key());
+    WebSocketClient client = vertx.createWebSocketClient();
+    try {
+      WebSocket socket = await(client.connect(httpPort, "127.0.0.1", ticketPath(key.key())));
+      AtomicInteger closedWith = new AtomicInteger();
+      socket.closeHandler(closed -> closedWith.set(socket.closeStatusCode() == null ? -1 : socket.closeStatusCode()));
+
+      await(keys.revoke(key.id()));
+
+      assertThat(handshake(httpPort, unspent)).startsWith("HTTP/1.1 401");
+      // Within the revocation bound (the member looks at its sockets' keys every ApiKeys.REMEMBERED).
+      Await.waitUntil(() -> closedWith.get() == FiguresStream.KEY_REVOKED, ApiKeys.REMEMBERED.multipliedBy(3),
+          () -> "the revoked key's stream closed with " + FiguresStream.KEY_REVOKED + " (is " + closedWith.get() + ")");
+    } finally {
+      await(client.close());
+    }
+  }
+
+  @Test
+  void socketsPerKeyAndPerMemberAreCapped() throws Exception {
+    String otherKey = await(keys.create(1)).key();
+    String thirdKey = await(keys.create(1)).key();
+    WebSocketClient client = vertx.createWebSocketClient();
+    try {
+      await(client.connect(limitedPort, "127.0.0.1", ticketPath(otherKey)));
+      await(client.connect(limitedPort, "127.0.0.1", ticketPath(otherKey)));
+      assertThat(handshake(limitedPort, ticketPath(otherKey))).as("a third of one key").startsWith("HTTP/1.1 429");
+
+      await(client.connect(limitedPort, "127.0.0.1", ticketPath(thirdKey)));
+      assertThat(handshake(limitedPort, ticketPath(thirdKey))).as("a fourth on the member").startsWith("HTTP/1.1 503");
+    } finally {
+      await(client.close());
+    }
+    // Places are given back as sockets close.
+    Await.waitUntil(() -> opens(limitedPort, otherKey), Duration.ofSeconds(10), "a place again once the sockets closed");
+  }
+
+  @Test
+  void aStreamIsClosedAtTheEndOfItsLifetimeForTheClientToOpenItAgain() throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient();
+    try {
+      WebSocket socket = await(client.connect(shortLivedPort, "127.0.0.1", ticketPath(providerKey)));
+      AtomicInteger closedWith = new AtomicInteger();
+      socket.closeHandler(closed -> closedWith.set(socket.closeStatusCode() == null ? -1 : socket.closeStatusCode()));
+
+      Await.waitUntil(() -> closedWith.get() == FiguresStream.LIFETIME_OVER, Duration.ofSeconds(20),
+          () -> "closed with " + FiguresStream.LIFETIME_OVER + " (is " + closedWith.get() + ")");
+      // A new ticket opens it again.
+      assertThat(handshake(shortLivedPort, ticketPath(providerKey))).startsWith("HTTP/1.1 101");
+    } finally {
+      await(client.close());
+    }
+  }
+
+  /** Whether a new ticket of {@code key} opens a stream on {@code port}. */
+  private static boolean opens(int port, String key) {
+    try {
+      return handshake(port, ticketPath(key)).startsWith("HTTP/1.1 101");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The status line and headers a raw WebSocket handshake of {@code path} is answered with; the
+   * connection is closed after.
+   */
+  private static String handshake(int port, String path) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
+          + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = socket.getInputStream();
+      StringBuilder head = new StringBuilder();
+      for (int b = in.read(); b != -1 && !head.toString().endsWith("\r\n\r\n"); b = in.read()) {
+        head.append((char) b);
+      }
+      return head.toString();
+    }
+  }
+
   /** Opens a subscriber with a new ticket; it counts the changes it receives in a counter added to {@code changes}. */
   private static WebSocket subscribe(WebSocketClient client, List<AtomicInteger> changes) throws Exception {
     AtomicInteger received = new AtomicInteger();
@@ -214,9 +337,14 @@ class FiguresStreamTest {
 
   /** A single-use ticket's stream path, from {@code POST /v1/stream-tickets} with the provider's key. */
   private static String ticketPath() throws Exception {
+    return ticketPath(providerKey);
+  }
+
+  /** A single-use ticket's stream path, from {@code POST /v1/stream-tickets} with {@code key}. */
+  private static String ticketPath(String key) throws Exception {
     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + httpPort + "/v1/stream-tickets"))
-        .header(ApiKeys.HEADER, providerKey).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        .header(ApiKeys.HEADER, key).POST(HttpRequest.BodyPublishers.noBody()).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     return new JsonObject(response.body()).getString("stream");

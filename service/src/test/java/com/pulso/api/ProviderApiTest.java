@@ -459,6 +459,13 @@ class ProviderApiTest {
     JsonObject created = new JsonObject(send("POST", "/v1/admin/providers/3/api-keys", ADMIN).body());
     String key = created.getString("key");
     assertThat(key).startsWith("pulso_").startsWith(created.getString("prefix"));
+    // Stored to recognise it by: 'pulso_' and 4 characters, no more of the key; a configured key's first 4.
+    assertThat(created.getString("prefix")).hasSize("pulso_".length() + 4);
+    try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement();
+         var rs = st.executeQuery("SELECT key_prefix FROM pulso.api_keys WHERE key_hash = '" + ApiKeys.hash(ADMIN) + "'")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo(ADMIN.substring(0, 4));
+    }
     assertThat(get("/v1/providers/3/daily-sales?date=" + DAY, key).statusCode()).isEqualTo(200);
 
     assertThat(send("DELETE", "/v1/admin/api-keys/" + created.getLong("id"), ADMIN).statusCode()).isEqualTo(204);
@@ -561,8 +568,7 @@ class ProviderApiTest {
     assertThat(clientOne(path)).as("a closed day stays cached").isEqualTo("1 1.00");
 
     PulsoConfig.Cluster one = config.cluster();
-    PulsoConfig.Cluster other = new PulsoConfig.Cluster(one.name(), one.host(), clusterPorts.get(1), one.members(),
-        one.kubernetesServiceDns(), one.heartbeatIntervalSeconds(), one.maxNoHeartbeatSeconds());
+    PulsoConfig.Cluster other = one.onPort(clusterPorts.get(1));
     Vertx member = await(ClusterSetup.join(other, new VertxOptions(), Vertx.builder()));
     try {
       member.eventBus().publish(MetricsEvent.address(1), MetricsEvent.toJson(

@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.HashMap;
 import java.util.Map;
+import com.pulso.testing.ClusterCredentials;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,18 +37,57 @@ class ConfigLoaderTest {
     assertThat(config.aws().kinesisEndpoint()).isEqualTo(URI.create("http://127.0.0.1:4567"));
     assertThat(config.devServices().enabled()).isTrue();
     assertThat(config.demo().rate()).isEqualTo(20);
+    assertThat(config.http().host()).as("the local profile, with its published keys, on loopback only")
+        .isEqualTo("127.0.0.1");
+    assertThat(ConfigLoader.load(CONF, Map.of("PULSO_HTTP_HOST", "0.0.0.0")).http().host()).isEqualTo("0.0.0.0");
+  }
+
+  /** The aws profile's required settings: the RDS CA file, the cluster's secret and TLS files. */
+  private static Map<String, String> awsEnv(Map<String, String> more) {
+    Map<String, String> env = new HashMap<>(ClusterCredentials.env());
+    env.put("PULSO_PROFILE", "aws");
+    env.put("PULSO_DATABASE_SSL_ROOT_CERT", CONF.resolve("application.yaml").toString());
+    env.putAll(more);
+    return env;
   }
 
   @Test
   void awsProfileUsesRealEndpointsAndNoDevServices() {
-    PulsoConfig config = ConfigLoader.load(CONF, Map.of("PULSO_PROFILE", "aws", "PULSO_DATABASE_SSL_ROOT_CERT",
-        CONF.resolve("application.yaml").toString()));
+    PulsoConfig config = ConfigLoader.load(CONF, awsEnv(Map.of()));
 
+    assertThat(config.http().host()).isEqualTo("0.0.0.0");
     assertThat(config.aws().kinesisEndpoint()).isNull();
     assertThat(config.aws().s3Endpoint()).isNull();
     assertThat(config.aws().manageResources()).isFalse();
     assertThat(config.devServices().enabled()).isFalse();
     assertThat(config.demo().enabled()).isFalse();
+  }
+
+  @Test
+  void theAwsProfileNeedsTheClusterSecretAndTheEventBusTls() {
+    Map<String, String> env = new HashMap<>(awsEnv(Map.of()));
+    env.remove("PULSO_CLUSTER_SECRET");
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, env)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cluster.secret");
+    env.putAll(awsEnv(Map.of()));
+    env.remove("PULSO_CLUSTER_TLS_CA_PATH");
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, env)).hasMessageContaining("cluster.tls");
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, awsEnv(Map.of("PULSO_CLUSTER_SECRET", "short"))))
+        .hasMessageContaining("cluster.secret: at least 32");
+
+    PulsoConfig config = ConfigLoader.load(CONF, awsEnv(Map.of()));
+    assertThat(config.cluster().tls().ca()).isReadable();
+    assertThat(config.cluster().secret()).hasSizeGreaterThanOrEqualTo(32);
+  }
+
+  @Test
+  void outsideTheLocalProfileAnAdminKeyHasAtLeast32Characters() {
+    assertThatThrownBy(() -> ConfigLoader.load(CONF, awsEnv(Map.of("PULSO_ADMIN_KEY", "a-key-of-only-24-characters"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("api.adminKey: at least 32");
+    assertThat(ConfigLoader.load(CONF, awsEnv(Map.of("PULSO_ADMIN_KEY", "k".repeat(32)))).api().adminKey()).hasSize(32);
+    // The local profile's demo key is published anyway: shorter is accepted there.
+    assertThat(ConfigLoader.load(CONF, Map.of("PULSO_ADMIN_KEY", "a-local-key-0123456")).api().adminKey())
+        .isEqualTo("a-local-key-0123456");
   }
 
   @Test

@@ -3,6 +3,7 @@ package com.pulso.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.pulso.config.PulsoConfig;
+import com.pulso.testing.ClusterCredentials;
 import com.pulso.testing.Await;
 import com.pulso.devservices.LocalProcess;
 import com.pulso.testing.TestPorts;
@@ -132,6 +133,7 @@ class ServerProcessTest {
     Map<String, String> env = new HashMap<>();
     env.put("PULSO_PROFILE", "aws");
     env.put("PULSO_SKIP_BUILD", "true");
+    env.putAll(ClusterCredentials.env());
     env.put("PULSO_HTTP_PORT", String.valueOf(AWS_PROFILE_HTTP_PORT));
     env.put("PULSO_CLUSTER_PORT", String.valueOf(AWS_PROFILE_CLUSTER_PORT));
     env.put("PULSO_CLUSTER_NAME", "pulso-aws-profile-test");

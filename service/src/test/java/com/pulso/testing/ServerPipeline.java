@@ -72,6 +72,7 @@ public final class ServerPipeline implements AutoCloseable {
     Map<String, String> env = new HashMap<>();
     env.put("PULSO_PROFILE", "aws");
     env.put("PULSO_HTTP_PORT", String.valueOf(httpPort));
+    env.putAll(ClusterCredentials.env());
     env.put("PULSO_HTTP_PRE_STOP_SECONDS", "0");
     env.put("PULSO_CLUSTER_PORT", String.valueOf(clusterPort));
     env.put("PULSO_CLUSTER_NAME", "server-pipeline-" + clusterPort);
