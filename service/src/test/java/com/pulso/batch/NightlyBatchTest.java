@@ -32,6 +32,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.math.BigDecimal;
@@ -154,6 +155,24 @@ class NightlyBatchTest {
     Await.waitUntil(() -> ready.size() == PROVIDERS.size(), Duration.ofSeconds(5), "a report-ready event per provider");
     assertThat(ready).extracting(event -> event.getJsonArray("days").encode()).containsOnly("[\"2026-10-01\",\"2026-10-02\"]");
 
+  }
+
+  @Test
+  void aRunRequestOnTheBusIsCheckedAsTheAdminRouteChecksItWhoeverSentIt() throws Exception {
+    deploy(batch(0, Duration.ofMinutes(1), 0), Clock.systemUTC());
+    LocalDate today = LocalDate.now(config.businessZone());
+    int runsBefore = glue.runs().size();
+
+    for (JsonObject request : List.of(
+        new JsonObject().put("from", today.toString()).put("to", today.toString()),
+        new JsonObject().put("from", "2026-10-05").put("to", "2026-10-04"),
+        new JsonObject().put("from", "2000-01-01").put("to", "2025-12-31"),
+        new JsonObject().put("from", "2026-10-05"))) {
+      assertThatThrownBy(() -> await(vertx.eventBus().request(BatchOrchestrator.RUN_ADDRESS, request)))
+          .as("request %s", request).cause().isInstanceOf(ReplyException.class)
+          .satisfies(refused -> assertThat(((ReplyException) refused).failureCode()).isEqualTo(400));
+    }
+    assertThat(glue.runs()).as("no job started").hasSize(runsBefore);
   }
 
   @Test
