@@ -6,6 +6,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -13,13 +14,18 @@ import java.util.concurrent.TimeUnit;
  * Every HTTP answer of the member, timed from its routing to its end: timer {@code pulso.api.requests}
  * tagged {@code route} (the path template of the route that answered, e.g.
  * {@code /v1/providers/:providerId/daily-sales}; {@code other} for answers of the error handler and
- * unknown paths), {@code method} and {@code status}. A request looks its timer up in a map of its own;
+ * unknown paths), {@code method} ({@code other} for a method token outside HTTP's usual ones: each
+ * client-chosen token would be a new series) and {@code status}. A request looks its timer up in a map of its own;
  * Vert.x's HTTP server metrics, which this replaces, registered or looked up five meters and a gauge
  * in the registry per request: about a quarter of a cached answer's cost (README, "Benchmarks").
  */
 final class RequestMetrics implements Handler<RoutingContext> {
 
-  private record Key(String route, HttpMethod method, int status) {}
+  private record Key(String route, String method, int status) {}
+
+  /** Methods recorded by name; any other token a client sends is recorded as {@code other}. */
+  private static final Set<HttpMethod> KNOWN_METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
+      HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.PATCH, HttpMethod.OPTIONS);
 
   private final MeterRegistry registry;
   private final ConcurrentHashMap<Key, Timer> timers = new ConcurrentHashMap<>();
@@ -34,7 +40,9 @@ final class RequestMetrics implements Handler<RoutingContext> {
     ctx.addEndHandler(ended -> {
       Route route = ctx.currentRoute();
       String template = route == null || route.getPath() == null ? "other" : route.getPath();
-      timers.computeIfAbsent(new Key(template, ctx.request().method(), ctx.response().getStatusCode()), this::timer)
+      HttpMethod method = ctx.request().method();
+      String methodTag = KNOWN_METHODS.contains(method) ? method.name() : "other";
+      timers.computeIfAbsent(new Key(template, methodTag, ctx.response().getStatusCode()), this::timer)
           .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     });
     ctx.next();
@@ -44,7 +52,7 @@ final class RequestMetrics implements Handler<RoutingContext> {
     return Timer.builder("pulso.api.requests")
         .description("HTTP answers of this member, from routing to the answer's end")
         .tag("route", key.route())
-        .tag("method", key.method().name())
+        .tag("method", key.method())
         .tag("status", Integer.toString(key.status()))
         .register(registry);
   }

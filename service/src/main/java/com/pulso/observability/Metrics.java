@@ -14,7 +14,14 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
  */
 public final class Metrics {
 
+  /** Series per meter name: far above what Pulso's own tags make (routes × methods × statuses, shards, …). */
+  static final int MAX_SERIES_PER_NAME = 1_000;
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  public Metrics() {
+    registry.config().meterFilter(new SeriesCap(MAX_SERIES_PER_NAME));
+  }
 
   public PrometheusMeterRegistry registry() {
     return registry;

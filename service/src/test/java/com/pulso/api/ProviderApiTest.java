@@ -215,6 +215,20 @@ class ProviderApiTest {
   }
 
   @Test
+  void methodsOutsideHttpsUsualOnesAreTimedAsOneSeries() throws Exception {
+    for (int i = 1; i <= 20; i++) {
+      HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/providers/1/summary")).method("X" + i,
+          HttpRequest.BodyPublishers.noBody()).header(ApiKeys.HEADER, providerOneKey).build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
+
+    Await.waitUntil(() -> registry.find("pulso.api.requests").tag("method", "other").timers().stream()
+        .mapToLong(timer -> timer.count()).sum() >= 20, Duration.ofSeconds(5), "the 20 answers timed as method=other");
+    assertThat(registry.find("pulso.api.requests").timers()).extracting(timer -> timer.getId().getTag("method"))
+        .doesNotContain("X1", "X20");
+  }
+
+  @Test
   void whileABootstrapBuildsTheFiguresNoneIsServedFromThem() throws Exception {
     String slot = config.capture().slotName();
     // A day no other test reads: nothing of it is cached.
