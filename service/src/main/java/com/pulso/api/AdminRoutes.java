@@ -18,7 +18,6 @@ final class AdminRoutes {
       keys.create(providerId)
           .onSuccess(created -> ctx.response().setStatusCode(201)
               .putHeader("content-type", "application/json")
-              .putHeader("cache-control", "no-store")
               .end(new JsonObject()
                   .put("id", created.id())
                   .put("providerId", created.providerId())

@@ -64,6 +64,13 @@ public final class ApiVerticle extends VerticleBase {
   public Future<?> start() {
     router = Router.router(vertx);
     router.route().handler(new RequestMetrics(registry));
+    if (config.http().tls()) {
+      // Browsers that saw Pulso over HTTPS never try it in plain text again (a year).
+      router.route().handler(ctx -> {
+        ctx.response().putHeader("strict-transport-security", "max-age=31536000");
+        ctx.next();
+      });
+    }
     // Liveness says only that the process serves requests: restarting it would not fix a dependency.
     router.get("/health/live").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json").end("{\"status\":\"UP\"}"));
@@ -88,6 +95,12 @@ public final class ApiVerticle extends VerticleBase {
     stream = new FiguresStream(vertx, tickets, keys, figures, config.businessZone(), config.api().stream(), registry);
     router.get("/v1/providers/:providerId/stream").handler(stream::notUpgraded);
 
+    // Figures and keys are per key: no shared cache may keep an answer (X-API-Key is not a header
+    // caches treat as a credential), and no browser cache either.
+    router.route("/v1/*").handler(ctx -> {
+      ctx.response().putHeader("cache-control", "no-store");
+      ctx.next();
+    });
     router.route("/v1/*").handler(new Authentication(keys).authenticate());
     router.route("/v1/*").handler(new RateLimiter(config.api().rateLimitPerMinute(), Clock.systemUTC()));
     router.post("/v1/stream-tickets").handler(tickets.issuing(providers));

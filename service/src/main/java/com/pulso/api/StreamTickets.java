@@ -75,7 +75,6 @@ final class StreamTickets {
       }
       providers.require(providerId).compose(known -> issue(providerId, principal.keyId()))
           .onSuccess(ticket -> ctx.response().setStatusCode(201).putHeader("content-type", "application/json")
-              .putHeader("cache-control", "no-store")
               .end(new JsonObject().put("ticket", ticket).put("providerId", providerId)
                   .put("expiresInSeconds", LIFETIME.toSeconds())
                   .put("stream", "/v1/providers/" + providerId + "/stream?ticket=" + ticket).encode()))

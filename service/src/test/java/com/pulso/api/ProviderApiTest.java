@@ -495,6 +495,28 @@ class ProviderApiTest {
   }
 
   @Test
+  void dataAnswersAreNeverCachedAndTheDocsPageIsNeverFramed() throws Exception {
+    for (HttpResponse<String> answer : List.of(get("/v1/providers/1/daily-sales?date=" + DAY, providerOneKey),
+        get("/v1/providers/1/daily-sales?date=" + DAY, null), send("POST", "/v1/stream-tickets", providerOneKey))) {
+      assertThat(answer.headers().firstValue("cache-control")).as(answer.uri().toString()).contains("no-store");
+      // Plain HTTP here: no HSTS (it is sent over HTTPS only, see the HTTPS test).
+      assertThat(answer.headers().firstValue("strict-transport-security")).isEmpty();
+    }
+
+    HttpResponse<String> docs = get("/docs", null);
+    String policy = docs.headers().firstValue("content-security-policy").orElseThrow();
+    assertThat(policy).contains("frame-ancestors 'none'").contains("default-src 'self'").doesNotContain("unsafe-eval");
+    // The page's one inline script is allowed by its hash, and no other.
+    String inline = docs.body().substring(docs.body().indexOf("<script>") + "<script>".length(),
+        docs.body().indexOf("</script>", docs.body().indexOf("<script>")));
+    String hash = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(inline.getBytes(StandardCharsets.UTF_8)));
+    assertThat(policy).contains("script-src 'self' 'sha256-" + hash + "';");
+    assertThat(get("/docs/swagger-ui/swagger-ui-bundle.js", null).headers().firstValue("content-security-policy"))
+        .contains(policy);
+  }
+
+  @Test
   void theOpenApiDocumentDescribesExactlyTheRoutesServed() throws Exception {
     HttpResponse<String> response = get("/openapi.json", null);
     assertThat(response.statusCode()).isEqualTo(200);
@@ -625,6 +647,7 @@ class ProviderApiTest {
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
       assertThat(new JsonObject(response.body()).getJsonArray("clients")).hasSize(5);
+      assertThat(response.headers().firstValue("strict-transport-security")).contains("max-age=31536000");
     } finally {
       await(vertx.undeploy(deployment));
       certificate.delete();
