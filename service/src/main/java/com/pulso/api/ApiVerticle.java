@@ -97,8 +97,11 @@ public final class ApiVerticle extends VerticleBase {
 
     // Figures and keys are per key: no shared cache may keep an answer (X-API-Key is not a header
     // caches treat as a credential), and no browser cache either.
+    Parameters.DateWindow dates = new Parameters.DateWindow(config.businessZone(), Clock.systemUTC(),
+        config.api().historyDays());
     router.route("/v1/*").handler(ctx -> {
       ctx.response().putHeader("cache-control", "no-store");
+      ctx.put(Parameters.DateWindow.KEY, dates);
       ctx.next();
     });
     router.route("/v1/*").handler(new Authentication(keys).authenticate());

@@ -94,6 +94,8 @@ final class FiguresCache {
   private static final String MAP = "pulso.api.figures";
   private static final Duration LOCK_WAIT = Duration.ofSeconds(2);
   private static final int L2_MEGABYTES_PER_MEMBER = 256;
+  /** L1's bound, by the answers' {@link #weight}: this member's heap for cached figures. */
+  static final long L1_BYTES = 128L * 1024 * 1024;
   /** The kinds of answer read from a day's nightly report: only a nightly run changes them. */
   private static final List<String> REPORT_KINDS = List.of("report", "batch");
   /** The kinds of answer read from the real-time items: every applied change may change them. */
@@ -138,7 +140,8 @@ final class FiguresCache {
     this.clock = clock;
     this.l2 = l2;
     this.l1 = Caffeine.newBuilder()
-        .maximumSize(20_000)
+        .maximumWeight(L1_BYTES)
+        .weigher((String key, Cached cached) -> weight(cached))
         .expireAfter(Expiry.<String, Cached>creating((key, cached) -> remaining(key, cached)))
         .recordStats()
         .buildAsync();
@@ -262,8 +265,17 @@ final class FiguresCache {
     }
   }
 
+  /**
+   * About what an answer holds on the heap: a row (a client's or a minute's figures, their
+   * BigDecimal and list slot) takes some 120 bytes, the answer itself a few hundred. A count of
+   * answers would not bound memory: one day of 100,000 clients weighs as much as 10,000 small days.
+   */
+  static int weight(Cached cached) {
+    return cached.value() instanceof List<?> rows ? 256 + 120 * rows.size() : 256;
+  }
+
   /** An answer and when it was read from its source: its age counts against its bound at every level. */
-  private record Cached(Object value, long loadedAtMillis) {}
+  record Cached(Object value, long loadedAtMillis) {}
 
   /** How one key is read from its source and kept in L2. */
   private record Loader<T>(String kind, String key, LocalDate day, Supplier<Future<T>> source, Function<T, String> encode,

@@ -1,8 +1,10 @@
 package com.pulso.api;
 
 import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
@@ -59,10 +61,35 @@ final class Parameters {
         throw new DateTimeException("not YYYY-MM-DD");
       }
       // Read by hand: LocalDate.parse's formatter machinery showed in the profile of a cached answer.
-      return LocalDate.of(Integer.parseInt(text, 0, 4, 10), Integer.parseInt(text, 5, 7, 10),
+      LocalDate date = LocalDate.of(Integer.parseInt(text, 0, 4, 10), Integer.parseInt(text, 5, 7, 10),
           Integer.parseInt(text, 8, 10, 10));
+      DateWindow window = ctx.get(DateWindow.KEY);
+      if (window != null) {
+        window.check(name, date);
+      }
+      return date;
     } catch (DateTimeException e) {
       throw Problem.badRequest(name + " must be a date YYYY-MM-DD, not '" + shorten(text) + "'");
+    }
+  }
+
+  /**
+   * The days a request may name: from {@code historyDays} before today up to today (business zone).
+   * A day outside has no figures, and asking for it would still cost reads of DynamoDB and S3.
+   * Put into each {@code /v1} request's context by the API's router.
+   */
+  record DateWindow(ZoneId zone, Clock clock, int historyDays) {
+    static final String KEY = "pulso.dateWindow";
+
+    void check(String name, LocalDate date) {
+      LocalDate today = LocalDate.now(clock.withZone(zone));
+      if (date.isAfter(today)) {
+        throw Problem.badRequest(name + " " + date + " is after today (" + today + ", business zone " + zone + ")");
+      }
+      LocalDate oldest = today.minusDays(historyDays);
+      if (date.isBefore(oldest)) {
+        throw Problem.badRequest(name + " " + date + " is before " + oldest + ", the oldest day kept (api.historyDays)");
+      }
     }
   }
 

@@ -43,7 +43,8 @@ public record PulsoConfig(
    * empty) and {@code demoKeys}, provider id → key by id (local demo only); and how many requests a
    * key may make per minute.
    */
-  public record Api(String adminKey, Map<Integer, String> demoKeys, int rateLimitPerMinute, Stream stream) {}
+  public record Api(String adminKey, Map<Integer, String> demoKeys, int rateLimitPerMinute, int historyDays,
+                    Stream stream) {}
 
   /**
    * Limits of the WebSocket stream: a socket is closed after {@code maxLifetime} (the client opens it
@@ -211,7 +212,7 @@ public record PulsoConfig(
       throw new ConfigException("http.tls: give both certPath and keyPath (PEM), or neither for plain HTTP");
     }
     Api api = new Api(r.string("api.adminKey"), demoKeys(r.optionalList("api.demoKeys")),
-        r.integer("api.rateLimitPerMinute", 1, 1_000_000),
+        r.integer("api.rateLimitPerMinute", 1, 1_000_000), r.integer("api.historyDays", 1, 36_600),
         new Stream(Duration.ofSeconds(r.integer("api.stream.maxLifetimeSeconds", 1, 24 * 3600)),
             r.integer("api.stream.maxPerKey", 1, 1_000_000), r.integer("api.stream.maxPerMember", 1, 1_000_000)));
     // Outside the local profile (whose demo key is published) an admin key must resist guessing: 32

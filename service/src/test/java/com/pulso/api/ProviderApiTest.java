@@ -359,7 +359,7 @@ class ProviderApiTest {
         summary("OLD-009", 1, "2.00", "2.00", 1));
 
     // A range without sales: zeros, every product listed.
-    JsonObject empty = new JsonObject(get("/v1/providers/1/summary?from=2020-01-01&to=2020-01-31", providerOneKey).body());
+    JsonObject empty = new JsonObject(get("/v1/providers/1/summary?from=2025-01-01&to=2025-01-31", providerOneKey).body());
     assertThat(empty.getString("averageTicket")).isEqualTo("0.00");
     assertThat(empty.getJsonArray("products")).containsExactly(
         summary("LAC-001", 0, "0.00", "0.00", 0),
@@ -422,6 +422,10 @@ class ProviderApiTest {
     assertProblem(get("/v1/providers/1/daily-sales?date=2026-13-01", providerOneKey), 400, "date must be");
     assertProblem(get("/v1/providers/1/daily-sales?date=2026-02-29", providerOneKey), 400, "date must be");
     assertProblem(get("/v1/providers/1/daily-sales?date=29-11-2026", providerOneKey), 400, "date must be");
+    // Days outside the data's window cost no read: after today, or before api.historyDays.
+    assertProblem(get("/v1/providers/1/daily-sales?date=" + today.plusDays(1), providerOneKey), 400, "after today");
+    assertProblem(get("/v1/providers/1/daily-sales?date=0000-01-01", providerOneKey), 400, "oldest day kept");
+    assertProblem(get("/v1/providers/1/summary?from=" + today + "&to=9999-12-31", providerOneKey), 400, "after today");
     assertProblem(get("/v1/providers/1/daily-sales?date=" + encode("2026-11-28' OR '1'='1"), providerOneKey), 400,
         "date must be");
     assertProblem(get("/v1/providers/1/daily-sales?date=" + DAY + "&limit=0", providerOneKey), 400, "limit");
