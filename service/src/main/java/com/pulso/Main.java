@@ -49,6 +49,7 @@ import sun.misc.Signal;
 public final class Main {
 
   private static final long STEP_TIMEOUT_SECONDS = 120;
+  private static final int KEY_POOL_SIZE = 2;
 
   private final PulsoConfig config;
   private final Logger log = LoggerFactory.getLogger(Main.class);
@@ -167,14 +168,17 @@ public final class Main {
       deploy(() -> new ClusterSingleton("batch", () -> BatchOrchestrator.of(vertx, config, pool, aws, metrics.registry()),
           new DeploymentOptions()), new DeploymentOptions());
     }
-    ApiKeys keys = new ApiKeys(pool);
+    // Keys on a pool of their own: a flood of made-up keys must not take the capture's connections.
+    ApiKeys keys = new ApiKeys(Postgres.pool(vertx, config.database(), KEY_POOL_SIZE),
+        config.api().unauthenticated().keyLookupsPerSecond());
     await(configuredKeys(keys));
     // Last in, so first out: HTTP stops (and drains) before what answers it.
     deploy(() -> new ApiVerticle(config, pool, aws, keys, readiness, metrics.registry()), new DeploymentOptions());
 
     List<String> lines = new ArrayList<>();
     lines.add("HTTP        http://" + config.http().host() + ":" + config.http().port()
-        + "  (/dashboard, /docs, /health/ready, /metrics)");
+        + "  (/dashboard, /docs, /v1); operators: http://" + config.http().host() + ":"
+        + config.http().managementPort() + "  (/health/ready, /metrics)");
     lines.add("Cluster     " + config.cluster().name() + " " + config.cluster().host() + ":" + config.cluster().port()
         + ", " + ClusterSetup.hazelcast(vertx).getCluster().getMembers().size() + " member(s)");
     if (devServices != null) {

@@ -77,8 +77,32 @@ public final class ApiKeys {
   private final Cache<String, Boolean> unknown = Caffeine.newBuilder()
       .expireAfterWrite(REMEMBERED).maximumSize(100_000).build();
 
-  public ApiKeys(Pool pool) {
+  private final int lookupsPerSecond;
+  private long lookupSecond;
+  private int lookupsThisSecond;
+
+  /** Keys of {@code pool} (a pool of their own: see Main), at most {@code lookupsPerSecond} looked up per second. */
+  public ApiKeys(Pool pool, int lookupsPerSecond) {
     this.pool = pool;
+    this.lookupsPerSecond = lookupsPerSecond;
+  }
+
+  /** Keys of {@code pool}, looked up at most 100 times per second (tests and tools). */
+  public ApiKeys(Pool pool) {
+    this(pool, 100);
+  }
+
+  /**
+   * Whether one more key may be looked up in the database this second. Keys remembered (valid or
+   * unknown) cost nothing; the ceiling holds what a flood of made-up keys costs the database.
+   */
+  private synchronized boolean mayLookUp() {
+    long second = System.nanoTime() / 1_000_000_000L;
+    if (second != lookupSecond) {
+      lookupSecond = second;
+      lookupsThisSecond = 0;
+    }
+    return ++lookupsThisSecond <= lookupsPerSecond;
   }
 
   /** A new key for {@code providerId} (null: an admin key). */
@@ -119,6 +143,9 @@ public final class ApiKeys {
     }
     if (unknown.getIfPresent(hash) != null) {
       return Future.succeededFuture(Optional.empty());
+    }
+    if (!mayLookUp()) {
+      return Future.failedFuture(new Problem(503, "too many API keys to look up on this member now; again in 1 s", 1));
     }
     return pool.preparedQuery("SELECT id, provider_id FROM pulso.api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
         .execute(Tuple.of(hash))

@@ -20,7 +20,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
@@ -30,8 +29,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The member's HTTP server: the provider API under {@code /v1} (API keys, problem+json errors) and
- * the operational endpoints ({@code /health/live}, {@code /health/ready}, {@code /metrics}, no key), the contract
+ * {@code /health/live} and {@code /health/ready} (UP or DOWN, no key), the contract
  * ({@code /openapi.json}, {@code /docs}) and the provider dashboard ({@code /dashboard}, its key typed in the page).
+ * The operators' endpoints ({@code /health/*} with details, {@code /metrics}) are on a port of their
+ * own, {@code http.managementPort}.
  * Stopping it stops accepting connections and lets requests in flight finish within
  * {@code http.drainSeconds}.
  */
@@ -46,6 +47,7 @@ public final class ApiVerticle extends VerticleBase {
   private final Readiness readiness;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private HttpServer management;
   private BootstrapGate bootstrap;
   private Router router;
   private FiguresStream stream;
@@ -63,7 +65,8 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     router = Router.router(vertx);
-    router.route().handler(new RequestMetrics(registry));
+    RequestMetrics requests = new RequestMetrics(registry);
+    router.route().handler(requests);
     if (config.http().tls()) {
       // Browsers that saw Pulso over HTTPS never try it in plain text again (a year).
       router.route().handler(ctx -> {
@@ -71,11 +74,10 @@ public final class ApiVerticle extends VerticleBase {
         ctx.next();
       });
     }
-    // Liveness says only that the process serves requests: restarting it would not fix a dependency.
-    router.get("/health/live").handler(ctx -> ctx.response()
-        .putHeader("content-type", "application/json").end("{\"status\":\"UP\"}"));
-    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness.checks(vertx)));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    PulsoConfig.Http http = config.http();
+    AddressLimiter addresses = new AddressLimiter(config.api().unauthenticated().perAddressPerMinute(),
+        http.forwardedForHops(), Clock.systemUTC());
+    HealthRoutes.mount(router, vertx, readiness, addresses);
 
     ApiDocs.mount(router);
     Dashboard.mount(router);
@@ -92,7 +94,8 @@ public final class ApiVerticle extends VerticleBase {
     KnownProviders providers = new KnownProviders(vertx, pool);
     StreamTickets tickets = new StreamTickets(vertx, hazelcast.getMap("pulso.api.stream-tickets"), secret);
     // Ahead of the key check: a browser's WebSocket cannot send the key; it shows a ticket instead.
-    stream = new FiguresStream(vertx, tickets, keys, figures, config.businessZone(), config.api().stream(), registry);
+    stream = new FiguresStream(vertx, tickets, keys, addresses, figures, config.businessZone(), config.api().stream(),
+        registry);
     router.get("/v1/providers/:providerId/stream").handler(stream::notUpgraded);
 
     // Figures and keys are per key: no shared cache may keep an answer (X-API-Key is not a header
@@ -104,7 +107,7 @@ public final class ApiVerticle extends VerticleBase {
       ctx.put(Parameters.DateWindow.KEY, dates);
       ctx.next();
     });
-    router.route("/v1/*").handler(new Authentication(keys).authenticate());
+    router.route("/v1/*").handler(new Authentication(keys, addresses).authenticate());
     router.route("/v1/*").handler(new RateLimiter(config.api().rateLimitPerMinute(), Clock.systemUTC()));
     router.post("/v1/stream-tickets").handler(tickets.issuing(providers));
     ProviderRoutes.mount(router, config, pool, providers, figures, reports);
@@ -114,7 +117,6 @@ public final class ApiVerticle extends VerticleBase {
         + " " + ctx.request().path())));
     router.route().failureHandler(this::answerFailure);
 
-    PulsoConfig.Http http = config.http();
     // No WebSocket compression: permessage-deflate keeps a zlib context per connection (hundreds of KB
     // with context takeover, so a thousand dashboards cost hundreds of MB) to shrink messages of a few
     // hundred bytes, and its pipeline handler inspects every HTTP answer the member writes.
@@ -125,11 +127,35 @@ public final class ApiVerticle extends VerticleBase {
           .setCertPath(http.tlsCert().toString()).setKeyPath(http.tlsKey().toString()));
     }
     server = vertx.createHttpServer(options);
-    return bootstrap.start().compose(v -> server.requestHandler(router).webSocketHandshakeHandler(stream::handshake).webSocketHandler(stream::open)
-        .listen()
-        .recover(err -> Future.failedFuture(new IllegalStateException(
-            "HTTP server cannot listen on " + http.host() + ":" + http.port() + " (http.port / PULSO_HTTP_PORT): "
+    management = vertx.createHttpServer(new HttpServerOptions().setHost(http.host()).setPort(http.managementPort()));
+    // The public port first: once the operators' port answers ready, the API is served.
+    return bootstrap.start()
+        .compose(v -> server.requestHandler(router).webSocketHandshakeHandler(stream::handshake)
+            .webSocketHandler(stream::open)
+            .listen()
+            .recover(err -> Future.failedFuture(new IllegalStateException(
+                "HTTP server cannot listen on " + http.host() + ":" + http.port() + " (http.port / PULSO_HTTP_PORT): "
+                    + err.getMessage(), err))))
+        .compose(v -> management.requestHandler(managementRouter(requests)).listen()
+            .recover(err -> Future.failedFuture(new IllegalStateException("management server cannot listen on "
+                + http.host() + ":" + http.managementPort() + " (http.managementPort / PULSO_HTTP_MANAGEMENT_PORT): "
                 + err.getMessage(), err))));
+  }
+
+  /** The operators' port: health with each dependency's state and reason, and the metrics. */
+  private Router managementRouter(RequestMetrics requests) {
+    Router operators = Router.router(vertx);
+    operators.route().handler(requests);
+    HealthRoutes.mount(operators, vertx, readiness, null);
+    operators.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    operators.route().last().handler(ctx -> ctx.fail(Problem.notFound("no such resource: " + ctx.request().path())));
+    operators.route().failureHandler(this::answerFailure);
+    return operators;
+  }
+
+  /** The port the management server listens on (its configured one, or the one given for 0). */
+  int managementPort() {
+    return management.actualPort();
   }
 
   /** Every failure is answered as a problem: a handler's {@link Problem} as it is, anything else as a 500 (logged). */
@@ -159,6 +185,9 @@ public final class ApiVerticle extends VerticleBase {
     PulsoConfig.Http http = config.http();
     Future<Void> drained = server == null ? Future.succeededFuture()
         : server.shutdown(http.drain().toMillis(), TimeUnit.MILLISECONDS);
+    if (management != null) {
+      drained = drained.eventually(() -> management.close());
+    }
     if (stream != null) {
       stream.close();
     }

@@ -13,16 +13,28 @@ final class Authentication {
   static final String PRINCIPAL = "pulso.principal";
 
   private final ApiKeys keys;
+  private final AddressLimiter addresses;
 
-  Authentication(ApiKeys keys) {
+  Authentication(ApiKeys keys, AddressLimiter addresses) {
     this.keys = keys;
+    this.addresses = addresses;
   }
 
-  /** 401 without a known key, else on to the next handler with the principal in the context. */
+  /**
+   * 401 without a known key, else on to the next handler with the principal in the context. Each
+   * 401 counts against the client's address; an address past its count is answered 429 before its
+   * key is looked at.
+   */
   Handler<RoutingContext> authenticate() {
     return ctx -> {
+      String address = addresses.address(ctx.request().headers(), ctx.request().remoteAddress());
+      if (addresses.exhausted(address)) {
+        ctx.fail(tooMany(address));
+        return;
+      }
       String presented = ctx.request().getHeader(ApiKeys.HEADER);
       if (presented == null || presented.isBlank()) {
+        addresses.count(address);
         ctx.fail(new Problem(401, "no API key: send it in the " + ApiKeys.HEADER + " header"));
         return;
       }
@@ -30,6 +42,7 @@ final class Authentication {
         if (verified.failed()) {
           ctx.fail(verified.cause());
         } else if (verified.result().isEmpty()) {
+          addresses.count(address);
           ctx.fail(new Problem(401, "unknown or revoked API key"));
         } else {
           ctx.put(PRINCIPAL, verified.result().get());
@@ -37,6 +50,11 @@ final class Authentication {
         }
       });
     };
+  }
+
+  private Problem tooMany(String address) {
+    return new Problem(429, "too many requests without a valid API key from " + address + " this minute; again in "
+        + addresses.retryAfterSeconds() + " s", addresses.retryAfterSeconds());
   }
 
   /** 403 unless the key reads the provider of the path ({@code providerId}, a number: else 400). */

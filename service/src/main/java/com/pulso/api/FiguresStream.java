@@ -55,6 +55,7 @@ final class FiguresStream {
   private final Vertx vertx;
   private final StreamTickets tickets;
   private final ApiKeys keys;
+  private final AddressLimiter addresses;
   private final FiguresCache figures;
   private final ZoneId zone;
   private final PulsoConfig.Stream limits;
@@ -72,9 +73,10 @@ final class FiguresStream {
   private final Counter refused;
   private final long sweep;
 
-  FiguresStream(Vertx vertx, StreamTickets tickets, ApiKeys keys, FiguresCache figures, ZoneId zone,
-                PulsoConfig.Stream limits, MeterRegistry registry) {
+  FiguresStream(Vertx vertx, StreamTickets tickets, ApiKeys keys, AddressLimiter addresses, FiguresCache figures,
+                ZoneId zone, PulsoConfig.Stream limits, MeterRegistry registry) {
     this.vertx = vertx;
+    this.addresses = addresses;
     this.tickets = tickets;
     this.keys = keys;
     this.figures = figures;
@@ -104,10 +106,15 @@ final class FiguresStream {
    * ticket of its provider, made by a key still valid, is accepted; the answer to any other is a
    * bare status (a browser's WebSocket sees no more than that): 404 another path, 401 no ticket, a
    * spent, expired or unknown one, or one whose key was revoked since, 403 a ticket of another
-   * provider, 429 the key's sockets on this member at {@code maxPerKey}, 503 the member's at
+   * provider, 429 the key's sockets on this member at {@code maxPerKey} or the client's address past
+   * its count of handshakes ({@link AddressLimiter}), 503 the member's at
    * {@code maxPerMember} or tickets or keys that cannot be read.
    */
   void handshake(ServerWebSocketHandshake handshake) {
+    if (!addresses.count(addresses.address(handshake.headers(), handshake.remoteAddress()))) {
+      handshake.reject(429);
+      return;
+    }
     Integer providerId = providerOf(handshake.path());
     if (providerId == null) {
       handshake.reject(404);

@@ -31,8 +31,13 @@ public record PulsoConfig(
     Demo demo,
     Batch batch) {
 
-  /** {@code tlsCert}/{@code tlsKey}: PEM files, both or neither (null: plain HTTP). */
-  public record Http(String host, int port, Duration preStop, Duration drain, Path tlsCert, Path tlsKey) {
+  /**
+   * {@code tlsCert}/{@code tlsKey}: PEM files, both or neither (null: plain HTTP). {@code managementPort}:
+   * the operators' endpoints (0: any free port). {@code forwardedForHops}: proxies in front whose
+   * {@code X-Forwarded-For} entries are trusted (0: none, the TCP peer is the client).
+   */
+  public record Http(String host, int port, int managementPort, int forwardedForHops, Duration preStop,
+                     Duration drain, Path tlsCert, Path tlsKey) {
     public boolean tls() {
       return tlsCert != null;
     }
@@ -44,7 +49,14 @@ public record PulsoConfig(
    * key may make per minute.
    */
   public record Api(String adminKey, Map<Integer, String> demoKeys, int rateLimitPerMinute, int historyDays,
-                    Stream stream) {}
+                    Stream stream, Unauthenticated unauthenticated) {}
+
+  /**
+   * What a request costs before it is known whose it is: per client address and minute, at most
+   * {@code perAddressPerMinute} refused keys, WebSocket handshakes and public readiness checks; per
+   * member and second, at most {@code keyLookupsPerSecond} keys looked up in the database.
+   */
+  public record Unauthenticated(int perAddressPerMinute, int keyLookupsPerSecond) {}
 
   /**
    * Limits of the WebSocket stream: a socket is closed after {@code maxLifetime} (the client opens it
@@ -203,7 +215,8 @@ public record PulsoConfig(
 
   static PulsoConfig from(String profile, JsonObject tree) {
     ConfigReader r = new ConfigReader(tree);
-    Http http = new Http(r.nonBlank("http.host"), r.port("http.port"),
+    Http http = new Http(r.nonBlank("http.host"), r.port("http.port"), r.integer("http.managementPort", 0, 65535),
+        r.integer("http.forwardedForHops", 0, 10),
         Duration.ofSeconds(r.integer("http.preStopSeconds", 0, 300)),
         Duration.ofSeconds(r.integer("http.drainSeconds", 0, 300)),
         r.string("http.tls.certPath").isEmpty() ? null : r.readableFile("http.tls.certPath"),
@@ -214,7 +227,9 @@ public record PulsoConfig(
     Api api = new Api(r.string("api.adminKey"), demoKeys(r.optionalList("api.demoKeys")),
         r.integer("api.rateLimitPerMinute", 1, 1_000_000), r.integer("api.historyDays", 1, 36_600),
         new Stream(Duration.ofSeconds(r.integer("api.stream.maxLifetimeSeconds", 1, 24 * 3600)),
-            r.integer("api.stream.maxPerKey", 1, 1_000_000), r.integer("api.stream.maxPerMember", 1, 1_000_000)));
+            r.integer("api.stream.maxPerKey", 1, 1_000_000), r.integer("api.stream.maxPerMember", 1, 1_000_000)),
+        new Unauthenticated(r.integer("api.unauthenticated.perAddressPerMinute", 1, 1_000_000),
+            r.integer("api.unauthenticated.keyLookupsPerSecond", 1, 1_000_000)));
     // Outside the local profile (whose demo key is published) an admin key must resist guessing: 32
     // random characters are 190 bits or more.
     int minAdminKey = "local".equals(profile) ? MIN_KEY_LENGTH : MIN_ADMIN_KEY_LENGTH;

@@ -46,8 +46,13 @@ public final class Postgres {
 
   /** The member's pool, shared by its verticles (the reactive client is safe to share). */
   public static Pool pool(Vertx vertx, PulsoConfig.Database db) {
+    return pool(vertx, db, db.poolSize());
+  }
+
+  /** A pool of its own of {@code size} connections (one use that must not take the others' connections). */
+  public static Pool pool(Vertx vertx, PulsoConfig.Database db, int size) {
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(db.poolSize()))
+        .with(new PoolOptions().setMaxSize(size))
         .connectingTo(connectOptions(db))
         .using(vertx)
         .build();

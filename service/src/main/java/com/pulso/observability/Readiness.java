@@ -3,8 +3,10 @@ package com.pulso.observability;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.CheckResult;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -12,14 +14,23 @@ import java.util.function.Supplier;
 /**
  * The readiness checks of a member, one per dependency (PostgreSQL, Kinesis, DynamoDB, S3, the
  * cluster). A probe is any cheap call that succeeds when the dependency serves; its failure message
- * becomes the check's reason. While the member drains on shutdown it reports not ready.
+ * becomes the check's reason. While the member drains on shutdown it reports not ready. A round of
+ * checks is reused for {@link #REUSED}.
  */
 public final class Readiness {
 
   private static final long CHECK_TIMEOUT_MS = 3_000;
+  /**
+   * How long one round of checks answers every caller: however often probes, load balancers or
+   * anyone else ask, the dependencies are called at most once per this time.
+   */
+  static final Duration REUSED = Duration.ofSeconds(1);
 
   private final Map<String, Supplier<Future<?>>> probes = new LinkedHashMap<>();
   private volatile boolean draining;
+  private HealthChecks checks;
+  private Future<CheckResult> last;
+  private long lastAt;
 
   public Readiness probe(String dependency, Supplier<Future<?>> probe) {
     probes.put(dependency, probe);
@@ -31,7 +42,20 @@ public final class Readiness {
     draining = true;
   }
 
-  public HealthChecks checks(Vertx vertx) {
+  /** The member's readiness: the last round of checks if it began within {@link #REUSED}, else a new one. */
+  public synchronized Future<CheckResult> status(Vertx vertx) {
+    if (checks == null) {
+      checks = checks(vertx);
+    }
+    long now = System.nanoTime();
+    if (last == null || now - lastAt > REUSED.toNanos()) {
+      last = checks.checkStatus();
+      lastAt = now;
+    }
+    return last;
+  }
+
+  private HealthChecks checks(Vertx vertx) {
     HealthChecks checks = HealthChecks.create(vertx);
     probes.forEach((name, probe) -> checks.register(name, CHECK_TIMEOUT_MS, promise -> {
       Future<?> result;

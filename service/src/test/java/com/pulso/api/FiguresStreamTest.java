@@ -84,6 +84,8 @@ class FiguresStreamTest {
     env.put(ConfigLoader.envName("http.host"), "127.0.0.1");
     env.put(ConfigLoader.envName("api.rateLimitPerMinute"), "100000");
     env.put(ConfigLoader.envName("api.stream.maxPerKey"), "100000"); // the cap is limitedPort's test
+    // A thousand subscribers from one address (the limit per address is ProviderApiTest's).
+    env.put(ConfigLoader.envName("api.unauthenticated.perAddressPerMinute"), "100000");
     env.put(ConfigLoader.envName("cluster.port"), String.valueOf(freePort()));
     env.put(ConfigLoader.envName("cluster.name"), "stream-" + UUID.randomUUID());
     PulsoConfig config = FreshDatabase.create(ConfigLoader.load(TestServices.home().resolve("conf"), env), true);

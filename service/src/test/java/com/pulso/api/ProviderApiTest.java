@@ -521,6 +521,74 @@ class ProviderApiTest {
   }
 
   @Test
+  void anAddressRefusedTooOftenIsAnswered429BeforeAnyKeyIsLookedUpAndOthersAreServed() throws Exception {
+    int port = freePort();
+    Map<String, String> env = new java.util.HashMap<>(TestServices.env());
+    env.put(ConfigLoader.envName("http.port"), String.valueOf(port));
+    env.put(ConfigLoader.envName("http.host"), "127.0.0.1");
+    env.put(ConfigLoader.envName("http.forwardedForHops"), "1"); // as behind the ALB
+    env.put(ConfigLoader.envName("api.unauthenticated.perAddressPerMinute"), "5");
+    PulsoConfig limited = ConfigLoader.load(TestServices.home().resolve("conf"), env).withDatabase(config.database());
+    String deployment = await(vertx.deployVerticle(new ApiVerticle(limited, pool, aws, new ApiKeys(pool),
+        new Readiness(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))));
+    try {
+      String path = "http://127.0.0.1:" + port + "/v1/providers/1/daily-sales?date=" + DAY;
+      for (int i = 0; i < 5; i++) {
+        assertThat(from(path, "203.0.113.7", "pulso_made-up-" + i).statusCode()).isEqualTo(401);
+      }
+      // The address's count is spent: refused before its key is looked at, a valid one too, whatever it
+      // writes in front of what the ALB appended.
+      HttpResponse<String> refused = from(path, "203.0.113.7", providerOneKey);
+      assertProblem(refused, 429, "203.0.113.7");
+      assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+      assertThat(from(path, "198.51.100.1, 203.0.113.7", "pulso_made-up-x").statusCode()).isEqualTo(429);
+      // Another address is served, and its readiness checks count too.
+      assertThat(from(path, "198.51.100.2", providerOneKey).statusCode()).isEqualTo(200);
+      String ready = "http://127.0.0.1:" + port + "/health/ready";
+      for (int i = 0; i < 5; i++) {
+        HttpResponse<String> answer = from(ready, "198.51.100.3", null);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        // The public port says UP or DOWN and nothing of the dependencies.
+        assertThat(new JsonObject(answer.body()).fieldNames()).containsExactly("status");
+      }
+      assertThat(from(ready, "198.51.100.3", null).statusCode()).isEqualTo(429);
+      assertThat(from("http://127.0.0.1:" + port + "/metrics", "198.51.100.4", null).statusCode()).isEqualTo(404);
+    } finally {
+      await(vertx.undeploy(deployment));
+    }
+  }
+
+  @Test
+  void keysNotRememberedAreLookedUpAtMostTheCeilingPerSecond() throws Exception {
+    ApiKeys ceiling = new ApiKeys(pool, 3);
+    int refused = 0;
+    for (int i = 0; i < 30; i++) {
+      try {
+        await(ceiling.verify("pulso_flood-" + UUID.randomUUID()));
+      } catch (java.util.concurrent.ExecutionException e) {
+        assertThat(e.getCause()).isInstanceOf(Problem.class);
+        assertThat(((Problem) e.getCause()).status()).isEqualTo(503);
+        refused++;
+      }
+    }
+    // 30 look-ups in well under two seconds: at most 3 in each second were made.
+    assertThat(refused).isGreaterThanOrEqualTo(24);
+    // A key remembered costs no look-up: answered however many times, with a ceiling of one.
+    ApiKeys one = new ApiKeys(pool, 1);
+    for (int i = 0; i < 5; i++) {
+      assertThat(await(one.verify(ADMIN))).isPresent();
+    }
+  }
+
+  private static HttpResponse<String> from(String url, String forwardedFor, String key) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("X-Forwarded-For", forwardedFor);
+    if (key != null) {
+      request.header(ApiKeys.HEADER, key);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
   void theOpenApiDocumentDescribesExactlyTheRoutesServed() throws Exception {
     HttpResponse<String> response = get("/openapi.json", null);
     assertThat(response.statusCode()).isEqualTo(200);

@@ -40,6 +40,8 @@ class ServerProcessTest {
   private static final int AWS_PROFILE_HTTP_PORT = TestPorts.port(28081);
   private static final int CLUSTER_PORT = TestPorts.port(25801);
   private static final int AWS_PROFILE_CLUSTER_PORT = TestPorts.port(25802);
+  private static final int MANAGEMENT_PORT = TestPorts.port(28082);
+  private static final int AWS_PROFILE_MANAGEMENT_PORT = TestPorts.port(28083);
   private static final int DB_PORT = TestPorts.port(26432);
   private static final int KINESIS_PORT = TestPorts.port(26567);
   private static final int DYNAMODB_PORT = TestPorts.port(26568);
@@ -52,13 +54,17 @@ class ServerProcessTest {
     Path log = dataDir.resolve("server.log");
     Process server = start(env, log);
     try {
-      JsonObject ready = waitForReady(server, log, HTTP_PORT);
+      JsonObject ready = waitForReady(server, log, MANAGEMENT_PORT);
       assertThat(ready.getString("status")).isEqualTo("UP");
       List<String> checks = ready.getJsonArray("checks").stream()
           .map(c -> ((JsonObject) c).getString("id") + "=" + ((JsonObject) c).getString("status")).toList();
       assertThat(checks).contains("postgresql=UP", "kinesis=UP", "dynamodb=UP", "s3=UP", "cluster=UP");
 
-      String metrics = get(HTTP_PORT, "/metrics").body();
+      // The public port: UP or DOWN and no more, no metrics.
+      assertThat(new JsonObject(get(HTTP_PORT, "/health/ready").body()).getMap()).isEqualTo(Map.of("status", "UP"));
+      assertThat(get(HTTP_PORT, "/metrics").statusCode()).isEqualTo(404);
+
+      String metrics = get(MANAGEMENT_PORT, "/metrics").body();
       assertThat(metrics).contains("jvm_memory_used_bytes", "pulso_eventloop_delay",
           "pulso_api_requests_seconds_count{method=\"GET\",route=\"/health/ready\",status=\"200\"}")
           // The API times its answers itself; Vert.x's HTTP server meters cost a quarter of a cached answer.
@@ -109,6 +115,7 @@ class ServerProcessTest {
     env.put("PULSO_PROFILE", "local");
     env.put("PULSO_SKIP_BUILD", "true");
     env.put("PULSO_HTTP_PORT", String.valueOf(HTTP_PORT));
+    env.put("PULSO_HTTP_MANAGEMENT_PORT", String.valueOf(MANAGEMENT_PORT));
     env.put("PULSO_CLUSTER_PORT", String.valueOf(CLUSTER_PORT));
     env.put("PULSO_CLUSTER_NAME", "pulso-server-test");
     env.put("PULSO_DATABASE_PORT", String.valueOf(DB_PORT));
@@ -135,6 +142,7 @@ class ServerProcessTest {
     env.put("PULSO_SKIP_BUILD", "true");
     env.putAll(ClusterCredentials.env());
     env.put("PULSO_HTTP_PORT", String.valueOf(AWS_PROFILE_HTTP_PORT));
+    env.put("PULSO_HTTP_MANAGEMENT_PORT", String.valueOf(AWS_PROFILE_MANAGEMENT_PORT));
     env.put("PULSO_CLUSTER_PORT", String.valueOf(AWS_PROFILE_CLUSTER_PORT));
     env.put("PULSO_CLUSTER_NAME", "pulso-aws-profile-test");
     env.put("PULSO_DATABASE_HOST", "127.0.0.1");
@@ -149,7 +157,7 @@ class ServerProcessTest {
     Path log = dir.resolve("server.log");
     Process server = start(env, log);
     try {
-      JsonObject ready = waitForReady(server, log, AWS_PROFILE_HTTP_PORT);
+      JsonObject ready = waitForReady(server, log, AWS_PROFILE_MANAGEMENT_PORT);
       assertThat(ready.getString("status")).isEqualTo("UP");
       server.destroy();
       assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -211,7 +219,7 @@ class ServerProcessTest {
   /** Sale changes applied in DynamoDB, from the freshness histogram's count. */
   private long appliedChanges() {
     try {
-      return get(HTTP_PORT, "/metrics").body().lines()
+      return get(MANAGEMENT_PORT, "/metrics").body().lines()
           .filter(line -> line.startsWith("pulso_freshness_seconds_count"))
           .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
           .sum();

@@ -27,14 +27,27 @@ public final class ServerJvm implements AutoCloseable {
   private final Map<String, String> env;
   private final Path log;
   private final int httpPort;
+  private final int managementPort;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private Process process;
   private int starts;
 
-  private ServerJvm(Map<String, String> env, Path log, int httpPort) {
-    this.env = Map.copyOf(env);
+  private ServerJvm(Map<String, String> env, Path log, int httpPort) throws IOException {
+    Map<String, String> withManagement = new java.util.HashMap<>(env);
+    if ("0".equals(withManagement.getOrDefault("PULSO_HTTP_MANAGEMENT_PORT", "0"))) {
+      try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+        withManagement.put("PULSO_HTTP_MANAGEMENT_PORT", String.valueOf(socket.getLocalPort()));
+      }
+    }
+    this.env = Map.copyOf(withManagement);
     this.log = log;
     this.httpPort = httpPort;
+    this.managementPort = Integer.parseInt(this.env.get("PULSO_HTTP_MANAGEMENT_PORT"));
+  }
+
+  /** The operators' port of this server (readiness with details, metrics). */
+  public int managementPort() {
+    return managementPort;
   }
 
   /** Starts {@code ./pulso} with {@code env} (plus {@code PULSO_SKIP_BUILD=true}), serving HTTP on {@code httpPort}. */
@@ -148,8 +161,9 @@ public final class ServerJvm implements AutoCloseable {
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
   }
 
+  /** A GET of the operators' port: /health/ready with details, /metrics. */
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
         .timeout(Duration.ofSeconds(10)).build();
     return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }

@@ -54,7 +54,9 @@ public final class TestServices {
         ConfigLoader.envName("aws.endpoints.s3"), "http://127.0.0.1:" + TestPorts.port(24569),
         ConfigLoader.envName("devServices.dataDir"), home.resolve("service/target/test-services").toString(),
         ConfigLoader.envName("devServices.emulatorsDir"), home.resolve("dev").toString(),
-        ConfigLoader.envName("demo.enabled"), "false");
+        ConfigLoader.envName("demo.enabled"), "false",
+        // Several API servers may run in a test JVM: each one's operators' port is any free one.
+        ConfigLoader.envName("http.managementPort"), "0");
   }
 
   /** The repository root: Maven sets {@code pulso.home}; from an IDE, the nearest directory up holding conf/. */
