@@ -1,10 +1,9 @@
 package com.pulso.api;
 
+import com.pulso.config.PulsoConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import com.pulso.config.PulsoConfig;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.http.ServerWebSocket;

@@ -159,6 +159,14 @@ class ServerProcessTest {
     try {
       JsonObject ready = waitForReady(server, log, AWS_PROFILE_MANAGEMENT_PORT);
       assertThat(ready.getString("status")).isEqualTo("UP");
+      // The heap is sized for the container from conf/jvm.options (60 % of its memory), not the JVM's
+      // default quarter: here the machine's memory stands for the container's.
+      double heapMax = get(AWS_PROFILE_MANAGEMENT_PORT, "/metrics").body().lines()
+          .filter(line -> line.startsWith("jvm_memory_max_bytes{area=\"heap\""))
+          .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).max().orElse(0);
+      long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+          .getOperatingSystemMXBean()).getTotalMemorySize();
+      assertThat(heapMax / memory).as("heap max %s of memory %s", heapMax, memory).isBetween(0.5, 0.65);
       server.destroy();
       assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(server.exitValue()).as("exit code; log:%n%s", tail(log)).isZero();
