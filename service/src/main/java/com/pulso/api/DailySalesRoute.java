@@ -2,6 +2,7 @@ package com.pulso.api;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
 import com.pulso.aggregate.DailyClientTotal;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -9,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.lang.ref.WeakReference;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.List;
@@ -33,12 +35,20 @@ final class DailySalesRoute implements Handler<RoutingContext> {
   /** The request of one day's page. */
   private record Page(int providerId, LocalDate date, Long clientId, int limit, long after) {}
 
-  /** A page as answered, and the day's figures it was made of. */
-  private record Rendered(List<DailyClientTotal> clients, Buffer body) {}
+  /**
+   * A page as answered, and the day's figures it was made of, held weakly: only to tell whether they
+   * are still the cached answer. A page must not keep a day's figures alive once the figures' cache
+   * let them go (a page of a day of 100,000 clients would hold them all).
+   */
+  private record Rendered(WeakReference<List<DailyClientTotal>> clients, Buffer body) {}
+
+  /** The pages' bound, by the bytes of their bodies (10,000 pages of 1,000 clients were about a GB). */
+  static final long PAGES_BYTES = 64L * 1024 * 1024;
 
   // Names in a page are as old as ClientNames remembers them at most.
   private final Cache<Page, Rendered> pages = Caffeine.newBuilder()
-      .maximumSize(10_000).expireAfterWrite(ClientNames.REMEMBERED).build();
+      .maximumWeight(PAGES_BYTES).weigher((Page page, Rendered rendered) -> 64 + rendered.body().length())
+      .expireAfterWrite(ClientNames.REMEMBERED).build();
   private final KnownProviders providers;
   private final FiguresCache figures;
   private final ClientNames names;
@@ -47,6 +57,11 @@ final class DailySalesRoute implements Handler<RoutingContext> {
     this.providers = providers;
     this.figures = figures;
     this.names = names;
+  }
+
+  /** The rendered pages' eviction policy, for its test: bounded by weight, not by count. */
+  Policy.Eviction<Page, Rendered> pagesEviction() {
+    return pages.policy().eviction().orElseThrow();
   }
 
   @Override
@@ -79,7 +94,7 @@ final class DailySalesRoute implements Handler<RoutingContext> {
         .compose(known -> figures.clientDay(providerId, date))
         .compose(day -> {
           Rendered rendered = pages.getIfPresent(key);
-          if (rendered != null && rendered.clients() == day.clients()) {
+          if (rendered != null && rendered.clients().get() == day.clients()) {
             return Future.succeededFuture(rendered.body());
           }
           List<DailyClientTotal> matching = clientId == null ? day.after(after)
@@ -104,7 +119,7 @@ final class DailySalesRoute implements Handler<RoutingContext> {
                 .toBuffer();
           }).andThen(built -> {
             if (built.succeeded()) {
-              pages.put(key, new Rendered(day.clients(), built.result()));
+              pages.put(key, new Rendered(new WeakReference<>(day.clients()), built.result()));
             }
           });
         });

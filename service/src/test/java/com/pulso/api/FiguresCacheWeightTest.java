@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The per-member cache is bounded by what its answers hold, not by how many there are. */
+/** The per-member caches are bounded by what their answers hold, not by how many there are. */
 class FiguresCacheWeightTest {
 
   @Test
@@ -25,5 +25,13 @@ class FiguresCacheWeightTest {
     long pagesKept = FiguresCache.L1_BYTES / thousandClients;
     assertThat(pagesKept).isLessThan(10_000).isGreaterThan(500);
     assertThat(FiguresCache.weight(new FiguresCache.Cached(List.of(), 0))).isPositive();
+  }
+
+  @Test
+  void renderedPagesAreBoundedByTheirBytes() {
+    var eviction = new DailySalesRoute(null, null, null).pagesEviction();
+
+    assertThat(eviction.isWeighted()).isTrue();
+    assertThat(eviction.getMaximum()).isEqualTo(DailySalesRoute.PAGES_BYTES);
   }
 }
