@@ -153,11 +153,6 @@ public final class ApiVerticle extends VerticleBase {
     return operators;
   }
 
-  /** The port the management server listens on (its configured one, or the one given for 0). */
-  int managementPort() {
-    return management.actualPort();
-  }
-
   /** Every failure is answered as a problem: a handler's {@link Problem} as it is, anything else as a 500 (logged). */
   private void answerFailure(RoutingContext ctx) {
     if (ctx.response().ended()) {
