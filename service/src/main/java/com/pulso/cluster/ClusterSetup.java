@@ -45,13 +45,13 @@ public final class ClusterSetup {
   }
 
   /**
-   * The event bus bound to the cluster host on a free port; with {@code cluster.tls}, over TLS where
+   * The event bus bound to the cluster host on {@code cluster.eventBusPort} (0: a free one); with {@code cluster.tls}, over TLS where
    * both ends present a certificate of the cluster's CA and trust no other. The peer's host name is
    * not verified (Vert.x's event bus client does not: members are reached by pod address); the CA
    * is the authentication, so it must sign member certificates only.
    */
   static EventBusOptions eventBusOptions(PulsoConfig.Cluster cluster) {
-    EventBusOptions options = new EventBusOptions().setHost(cluster.host()).setPort(0);
+    EventBusOptions options = new EventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort());
     PulsoConfig.ClusterTls tls = cluster.tls();
     if (tls != null) {
       options.setSsl(true).setClientAuth(ClientAuth.REQUIRED)

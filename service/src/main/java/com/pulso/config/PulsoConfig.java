@@ -70,12 +70,13 @@ public record PulsoConfig(
    * {@code secret}: shared by the members (empty: none, local only); {@code tls}: the event bus's
    * mutual TLS (null: plain, local only).
    */
-  public record Cluster(String name, String host, int port, List<String> members, String kubernetesServiceDns,
-                        int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds, String secret, ClusterTls tls) {
+  public record Cluster(String name, String host, int port, int eventBusPort, List<String> members,
+                        String kubernetesServiceDns, int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds,
+                        String secret, ClusterTls tls) {
 
-    /** The same member settings on another port (a second member of one machine). */
+    /** The same member settings on another Hazelcast port (a second member of one machine). */
     public Cluster onPort(int other) {
-      return new Cluster(name, host, other, members, kubernetesServiceDns, heartbeatIntervalSeconds,
+      return new Cluster(name, host, other, eventBusPort, members, kubernetesServiceDns, heartbeatIntervalSeconds,
           maxNoHeartbeatSeconds, secret, tls);
     }
   }
@@ -238,7 +239,7 @@ public record PulsoConfig(
           + " profile (or empty: none)");
     }
     Cluster cluster = new Cluster(r.nonBlank("cluster.name"), r.nonBlank("cluster.host"), r.port("cluster.port"),
-        r.list("cluster.members"), r.string("cluster.kubernetesServiceDns"),
+        r.integer("cluster.eventBusPort", 0, 65535), r.list("cluster.members"), r.string("cluster.kubernetesServiceDns"),
         r.integer("cluster.heartbeatIntervalSeconds", 1, 60),
         r.integer("cluster.maxNoHeartbeatSeconds", 2, 600), r.string("cluster.secret"), clusterTls(r));
     if (!cluster.secret().isEmpty() && cluster.secret().length() < MIN_SECRET_LENGTH) {

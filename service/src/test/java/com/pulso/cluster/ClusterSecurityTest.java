@@ -136,7 +136,7 @@ class ClusterSecurityTest {
   }
 
   private PulsoConfig.Cluster cluster(String secret, PulsoConfig.ClusterTls tls, int port, List<String> members) {
-    return new PulsoConfig.Cluster(name, "127.0.0.1", port, members, "", 1, 5, secret, tls);
+    return new PulsoConfig.Cluster(name, "127.0.0.1", port, 0, members, "", 1, 5, secret, tls);
   }
 
   private static int freePort() throws Exception {

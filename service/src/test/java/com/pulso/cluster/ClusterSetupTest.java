@@ -16,7 +16,7 @@ class ClusterSetupTest {
   @Test
   void tcpIpJoinOnlyWithTheConfiguredMembersAndFastFailureDetection() {
     Config config = ClusterSetup.hazelcastConfig(new PulsoConfig.Cluster(
-        "pulso", "127.0.0.1", 5701, List.of("127.0.0.1", "10.0.0.2:5702"), "", 1, 5, "", null));
+        "pulso", "127.0.0.1", 5701, 0, List.of("127.0.0.1", "10.0.0.2:5702"), "", 1, 5, "", null));
 
     JoinConfig join = config.getAdvancedNetworkConfig().getJoin();
     assertThat(join.getMulticastConfig().isEnabled()).isFalse();
@@ -47,7 +47,7 @@ class ClusterSetupTest {
   void theClusterNameIsDerivedFromTheSecretWhichItDoesNotReveal() {
     String secret = "a-secret-of-the-members-0123456789abcdef";
     Config config = ClusterSetup.hazelcastConfig(new PulsoConfig.Cluster(
-        "pulso", "127.0.0.1", 5701, List.of("127.0.0.1"), "", 1, 5, secret, null));
+        "pulso", "127.0.0.1", 5701, 0, List.of("127.0.0.1"), "", 1, 5, secret, null));
 
     assertThat(config.getClusterName()).matches("pulso-[0-9a-f]{16}").doesNotContain(secret);
     assertThat(config.getClusterName()).isEqualTo(new ClusterSecret(secret).hazelcastClusterName("pulso"))
@@ -55,9 +55,22 @@ class ClusterSetupTest {
   }
 
   @Test
+  void theEventBusListensOnItsConfiguredPortOverMutualTlsWhenGiven() {
+    PulsoConfig.ClusterTls tls = new PulsoConfig.ClusterTls(java.nio.file.Path.of("/m/tls.crt"),
+        java.nio.file.Path.of("/m/tls.key"), java.nio.file.Path.of("/m/ca.crt"));
+    io.vertx.core.eventbus.EventBusOptions options = ClusterSetup.eventBusOptions(new PulsoConfig.Cluster(
+        "pulso", "10.1.2.3", 5701, 5702, List.of("127.0.0.1"), "", 1, 5, "", tls));
+
+    assertThat(options.getPort()).isEqualTo(5702);
+    assertThat(options.getHost()).isEqualTo("10.1.2.3");
+    assertThat(options.isSsl()).isTrue();
+    assertThat(options.getClientAuth()).isEqualTo(io.vertx.core.http.ClientAuth.REQUIRED);
+  }
+
+  @Test
   void kubernetesServiceDnsReplacesTheMemberList() {
     Config config = ClusterSetup.hazelcastConfig(new PulsoConfig.Cluster(
-        "pulso", "10.1.2.3", 5701, List.of("127.0.0.1"), "pulso-cluster.pulso.svc.cluster.local", 1, 5, "", null));
+        "pulso", "10.1.2.3", 5701, 0, List.of("127.0.0.1"), "pulso-cluster.pulso.svc.cluster.local", 1, 5, "", null));
 
     JoinConfig join = config.getAdvancedNetworkConfig().getJoin();
     assertThat(join.getTcpIpConfig().isEnabled()).isFalse();

@@ -78,7 +78,7 @@ class ClusterSingletonTest {
     PulsoConfig.Cluster cluster = threeMemberCluster();
     for (int i = 0; i < 3; i++) {
       PulsoConfig.Cluster member = new PulsoConfig.Cluster(cluster.name(), cluster.host(),
-          Integer.parseInt(cluster.members().get(i).split(":")[1]), cluster.members(), "", 1, 5, "", null);
+          Integer.parseInt(cluster.members().get(i).split(":")[1]), 0, cluster.members(), "", 1, 5, "", null);
       Vertx vertx = await(ClusterSetup.join(member, new VertxOptions(), Vertx.builder()));
       members.add(vertx);
       ClusterSingleton singleton = new ClusterSingleton("test", RunningCounter::new, new DeploymentOptions());
@@ -120,7 +120,7 @@ class ClusterSingletonTest {
         addresses.add("127.0.0.1:" + socket.getLocalPort());
       }
     }
-    return new PulsoConfig.Cluster("pulso-test-" + UUID.randomUUID(), "127.0.0.1", 0, addresses, "", 1, 5, "", null);
+    return new PulsoConfig.Cluster("pulso-test-" + UUID.randomUUID(), "127.0.0.1", 0, 0, addresses, "", 1, 5, "", null);
   }
 
 }

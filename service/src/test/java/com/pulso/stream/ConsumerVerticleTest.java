@@ -171,7 +171,7 @@ class ConsumerVerticleTest {
     String name = "pulso-consume-" + UUID.randomUUID();
     for (int i = 0; i < 2; i++) {
       PulsoConfig.Cluster cluster = new PulsoConfig.Cluster(name, "127.0.0.1",
-          Integer.parseInt(addresses.get(i).split(":")[1]), addresses, "", 1, 5, "", null);
+          Integer.parseInt(addresses.get(i).split(":")[1]), 0, addresses, "", 1, 5, "", null);
       Vertx member = await(ClusterSetup.join(cluster, new VertxOptions(), Vertx.builder()));
       AwsClients memberClients = new AwsClients(member, config, new SimpleMeterRegistry());
       ConsumerVerticle verticle = new ConsumerVerticle(memberClients, config, new SimpleMeterRegistry(), ShardConsumerTest.FAST);
