@@ -18,6 +18,7 @@ import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Duration;
 
 /**
  * Builds the clustered Vert.x instance: Hazelcast with an explicit TCP-IP member list or, on
@@ -31,6 +32,12 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  * authentication when {@code cluster.tls.*} is set (always in the aws profile).
  */
 public final class ClusterSetup {
+
+  /**
+   * The longest a member takes to leave: Hazelcast hands its partitions over first. A pod's grace
+   * period must cover it (k8s/base/deployment.yaml).
+   */
+  public static final Duration LEAVE_WAIT = Duration.ofSeconds(30);
 
   private ClusterSetup() {}
 
@@ -74,7 +81,7 @@ public final class ClusterSetup {
     config.setProperty("hazelcast.logging.type", "slf4j");
     // Pulso shuts down in order on SIGTERM (drain, undeploy, leave); Hazelcast's own hook would leave first.
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
-    config.setProperty("hazelcast.graceful.shutdown.max.wait", "30");
+    config.setProperty("hazelcast.graceful.shutdown.max.wait", String.valueOf(LEAVE_WAIT.toSeconds()));
     config.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(cluster.heartbeatIntervalSeconds()));
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(cluster.maxNoHeartbeatSeconds()));
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
