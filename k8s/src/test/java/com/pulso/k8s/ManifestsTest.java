@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Every overlay of k8s/ renders, and every object it renders is one the Kubernetes API accepts as
  * written: no field the API does not have (a typo is an error, not a silently ignored line), no
- * value of the wrong type. What the objects say is held to the server's configuration by the
+ * value of the wrong type ({@link ApiModel}), every required field and only allowed values
+ * ({@link ApiSchemas}). What the objects say is held to the server's configuration by the
  * service module's DeploymentAgreesWithTheServerTest.
  */
 class ManifestsTest {
@@ -32,7 +33,22 @@ class ManifestsTest {
       for (String document : documents) {
         assertThat(ApiModel.problems(document)).as("%s:%n%s", kustomization, document).isEmpty();
       }
+      ApiSchemas.Verdict verdict = ApiSchemas.validate(String.join("\n---\n", documents));
+      assertThat(verdict.valid()).as("%s against the API's schemas:%n%s", kustomization, verdict.report()).isTrue();
+      assertThat(verdict.report().lines()).hasSize(documents.size());
     }
+  }
+
+  @Test
+  void aValueTheApiDoesNotAllowIsReportedByItsSchemas() throws Exception {
+    String rendered = String.join("\n---\n", Kustomize.render(K8S.resolve("overlays/eks")));
+    String misspelled = rendered.replace("whenUnsatisfiable: DoNotSchedule", "whenUnsatisfiable: DoNotScheduel");
+    assertThat(misspelled).isNotEqualTo(rendered);
+
+    ApiSchemas.Verdict verdict = ApiSchemas.validate(misspelled);
+
+    assertThat(verdict.valid()).isFalse();
+    assertThat(verdict.report()).contains("Deployment pulso: data/spec/template/spec/topologySpreadConstraints/0/whenUnsatisfiable");
   }
 
   @Test
