@@ -1,0 +1,167 @@
+package com.pulso.infra;
+
+import java.util.List;
+import software.amazon.awscdk.Acknowledgment;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.Validations;
+import software.amazon.awscdk.services.dynamodb.Attribute;
+import software.amazon.awscdk.services.dynamodb.AttributeType;
+import software.amazon.awscdk.services.dynamodb.Billing;
+import software.amazon.awscdk.services.dynamodb.Capacity;
+import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
+import software.amazon.awscdk.services.dynamodb.TableEncryptionV2;
+import software.amazon.awscdk.services.dynamodb.TableV2;
+import software.amazon.awscdk.services.kinesis.Stream;
+import software.amazon.awscdk.services.kinesis.StreamEncryption;
+import software.amazon.awscdk.services.kinesis.StreamMode;
+import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.LifecycleRule;
+import software.amazon.awscdk.services.s3.ObjectOwnership;
+import software.amazon.awscdk.services.s3.StorageClass;
+import software.amazon.awscdk.services.s3.Transition;
+import software.amazon.awscdk.services.sns.Topic;
+import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
+import software.constructs.Construct;
+
+/**
+ * Where Pulso keeps its data, all encrypted with one customer-managed key: the stream of sale
+ * changes, the table of real-time figures, the bucket of nightly reports (with its access logs), and
+ * the alert topics. Names are the ones {@code conf/application.yaml} gives the server.
+ */
+public final class DataStack extends Stack {
+
+  /**
+   * Kinesis keeps changes this long: a consumer outage of a day (and the time to react) is replayed
+   * from the stream. Below the DynamoDB minute items' TTL ({@code aggregate.minuteRetentionHours},
+   * 48): a replay must not meet an expired, partly rebuilt item.
+   */
+  static final Duration STREAM_RETENTION = Duration.hours(36);
+
+  private final Key key;
+  private final Stream stream;
+  private final TableV2 table;
+  private final Bucket bucket;
+  private final Topic alerts;
+  private final Topic escalation;
+
+  public DataStack(Construct scope, String id, StackProps props, PulsoParameters parameters) {
+    super(scope, id, props);
+    // Server access logs delivered under a bucket policy, not the legacy LogDeliveryWrite ACL (bucket
+    // owner enforced: no ACLs anywhere).
+    getNode().setContext("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", true);
+    key = Key.Builder.create(this, "Key")
+        .alias("alias/pulso-" + parameters.environment())
+        .description("Pulso " + parameters.environment() + ": its stream, table, reports, topics and logs")
+        .enableKeyRotation(true)
+        .removalPolicy(RemovalPolicy.RETAIN)
+        .build();
+
+    Stream.Builder streamBuilder = Stream.Builder.create(this, "SaleChanges")
+        .streamName(parameters.streamName())
+        .encryption(StreamEncryption.KMS)
+        .encryptionKey(key)
+        .retentionPeriod(STREAM_RETENTION);
+    if (parameters.streamShards() == 0) {
+      streamBuilder.streamMode(StreamMode.ON_DEMAND);
+    } else {
+      streamBuilder.streamMode(StreamMode.PROVISIONED).shardCount(parameters.streamShards());
+    }
+    stream = streamBuilder.build();
+    Validations.of(stream).acknowledge(Acknowledgment.builder().id("AwsSolutions-KDS3")
+        .reason("Encrypted with Pulso's customer-managed key rather than aws/kinesis: one key for all of Pulso's"
+            + " data, rotated yearly, whose policy names who may use it (the AWS-managed key allows any principal"
+            + " of the account through Kinesis)").build());
+
+    TableV2.Builder tableBuilder = TableV2.Builder.create(this, "Metrics")
+        .tableName(parameters.tableName())
+        .partitionKey(Attribute.builder().name("pk").type(AttributeType.STRING).build())
+        .sortKey(Attribute.builder().name("sk").type(AttributeType.STRING).build())
+        .timeToLiveAttribute("ttl")
+        .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
+            .pointInTimeRecoveryEnabled(true).build())
+        .deletionProtection(true)
+        .encryption(TableEncryptionV2.customerManagedKey(key))
+        .removalPolicy(RemovalPolicy.RETAIN);
+    if (parameters.tableOnDemand()) {
+      tableBuilder.billing(Billing.onDemand());
+    } else {
+      tableBuilder.billing(Billing.provisioned(software.amazon.awscdk.services.dynamodb.ThroughputProps.builder()
+          .readCapacity(Capacity.autoscaled(software.amazon.awscdk.services.dynamodb.AutoscaledCapacityOptions.builder()
+              .minCapacity(5).maxCapacity(4000).targetUtilizationPercent(70).build()))
+          .writeCapacity(Capacity.autoscaled(software.amazon.awscdk.services.dynamodb.AutoscaledCapacityOptions.builder()
+              .minCapacity(5).maxCapacity(40000).targetUtilizationPercent(70).build()))
+          .build()));
+    }
+    table = tableBuilder.build();
+
+    Bucket accessLogs = Bucket.Builder.create(this, "ReportsAccessLogs")
+        // S3 writes server access logs only to a bucket encrypted with S3-managed keys.
+        .encryption(BucketEncryption.S3_MANAGED)
+        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+        .enforceSsl(true)
+        .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+        .lifecycleRules(List.of(LifecycleRule.builder().id("logs-expiry").expiration(Duration.days(365)).build()))
+        .removalPolicy(RemovalPolicy.RETAIN)
+        .build();
+    bucket = Bucket.Builder.create(this, "Reports")
+        .bucketName(parameters.bucketName())
+        .encryption(BucketEncryption.KMS)
+        .encryptionKey(key)
+        .bucketKeyEnabled(true)
+        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+        .enforceSsl(true)
+        .versioned(true)
+        .serverAccessLogsBucket(accessLogs)
+        .serverAccessLogsPrefix("reports/")
+        // As the server's bucket hygiene sets them (AwsResources.configureBucket).
+        .lifecycleRules(List.of(
+            LifecycleRule.builder().id("reports-tiering").prefix("reports/").transitions(List.of(
+                Transition.builder().storageClass(StorageClass.INFREQUENT_ACCESS).transitionAfter(Duration.days(30)).build(),
+                Transition.builder().storageClass(StorageClass.GLACIER).transitionAfter(Duration.days(365)).build()))
+                .noncurrentVersionExpiration(Duration.days(30)).build(),
+            LifecycleRule.builder().id("staging-expiry").prefix("staging/").expiration(Duration.days(7)).build()))
+        .removalPolicy(RemovalPolicy.RETAIN)
+        .build();
+
+    alerts = topic("Alerts", "pulso-" + parameters.environment() + "-alerts", parameters);
+    escalation = topic("Escalation", "pulso-" + parameters.environment() + "-escalation", parameters);
+  }
+
+  private Topic topic(String id, String name, PulsoParameters parameters) {
+    Topic topic = Topic.Builder.create(this, id).topicName(name).masterKey(key).enforceSsl(true).build();
+    if (!parameters.alertEmail().isEmpty()) {
+      topic.addSubscription(EmailSubscription.Builder.create(parameters.alertEmail()).build());
+    }
+    return topic;
+  }
+
+  public Key key() {
+    return key;
+  }
+
+  public Stream stream() {
+    return stream;
+  }
+
+  public TableV2 table() {
+    return table;
+  }
+
+  public Bucket bucket() {
+    return bucket;
+  }
+
+  public Topic alerts() {
+    return alerts;
+  }
+
+  public Topic escalation() {
+    return escalation;
+  }
+}
