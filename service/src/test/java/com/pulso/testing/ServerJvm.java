@@ -26,13 +26,12 @@ public final class ServerJvm implements AutoCloseable {
 
   private final Map<String, String> env;
   private final Path log;
-  private final int httpPort;
   private final int managementPort;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private Process process;
   private int starts;
 
-  private ServerJvm(Map<String, String> env, Path log, int httpPort) throws IOException {
+  private ServerJvm(Map<String, String> env, Path log) throws IOException {
     Map<String, String> withManagement = new java.util.HashMap<>(env);
     if ("0".equals(withManagement.getOrDefault("PULSO_HTTP_MANAGEMENT_PORT", "0"))) {
       try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
@@ -41,7 +40,6 @@ public final class ServerJvm implements AutoCloseable {
     }
     this.env = Map.copyOf(withManagement);
     this.log = log;
-    this.httpPort = httpPort;
     this.managementPort = Integer.parseInt(this.env.get("PULSO_HTTP_MANAGEMENT_PORT"));
   }
 
@@ -50,9 +48,12 @@ public final class ServerJvm implements AutoCloseable {
     return managementPort;
   }
 
-  /** Starts {@code ./pulso} with {@code env} (plus {@code PULSO_SKIP_BUILD=true}), serving HTTP on {@code httpPort}. */
-  public static ServerJvm start(Map<String, String> env, Path log, int httpPort) throws IOException {
-    ServerJvm server = new ServerJvm(env, log, httpPort);
+  /**
+   * Starts {@code ./pulso} with {@code env} (plus {@code PULSO_SKIP_BUILD=true}); its operators' port
+   * is {@code PULSO_HTTP_MANAGEMENT_PORT}, or a free one when that is absent or 0.
+   */
+  public static ServerJvm start(Map<String, String> env, Path log) throws IOException {
+    ServerJvm server = new ServerJvm(env, log);
     server.launch();
     return server;
   }

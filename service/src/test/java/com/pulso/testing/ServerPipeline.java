@@ -90,7 +90,7 @@ public final class ServerPipeline implements AutoCloseable {
     env.put(ConfigLoader.envName("aws.kinesis.stream"), config.aws().kinesisStream());
     env.put(ConfigLoader.envName("aws.dynamodb.table"), config.aws().dynamoDbTable());
     env.putAll(extraEnv);
-    server = ServerJvm.start(env, log, httpPort);
+    server = ServerJvm.start(env, log);
     server.awaitReady(Duration.ofSeconds(180));
     return server;
   }
