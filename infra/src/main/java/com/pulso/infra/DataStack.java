@@ -1,5 +1,7 @@
 package com.pulso.infra;
 
+import com.pulso.report.AwsLayout;
+import com.pulso.report.ReportLayout;
 import java.util.List;
 import software.amazon.awscdk.Acknowledgment;
 import software.amazon.awscdk.Duration;
@@ -80,9 +82,9 @@ public final class DataStack extends Stack {
 
     TableV2.Builder tableBuilder = TableV2.Builder.create(this, "Metrics")
         .tableName(parameters.tableName())
-        .partitionKey(Attribute.builder().name("pk").type(AttributeType.STRING).build())
-        .sortKey(Attribute.builder().name("sk").type(AttributeType.STRING).build())
-        .timeToLiveAttribute("ttl")
+        .partitionKey(Attribute.builder().name(AwsLayout.TABLE_PARTITION_KEY).type(AttributeType.STRING).build())
+        .sortKey(Attribute.builder().name(AwsLayout.TABLE_SORT_KEY).type(AttributeType.STRING).build())
+        .timeToLiveAttribute(AwsLayout.TABLE_EXPIRES_AT)
         .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
             .pointInTimeRecoveryEnabled(true).build())
         .deletionProtection(true)
@@ -119,13 +121,17 @@ public final class DataStack extends Stack {
         .versioned(true)
         .serverAccessLogsBucket(accessLogs)
         .serverAccessLogsPrefix("reports/")
-        // As the server's bucket hygiene sets them (AwsResources.configureBucket).
+        // The server's bucket hygiene (AwsResources.configureBucket), from the same home; old versions of
+        // a report (a day reported again) go after 30 days.
         .lifecycleRules(List.of(
-            LifecycleRule.builder().id("reports-tiering").prefix("reports/").transitions(List.of(
-                Transition.builder().storageClass(StorageClass.INFREQUENT_ACCESS).transitionAfter(Duration.days(30)).build(),
-                Transition.builder().storageClass(StorageClass.GLACIER).transitionAfter(Duration.days(365)).build()))
+            LifecycleRule.builder().id(AwsLayout.REPORTS_RULE).prefix(ReportLayout.ROOT).transitions(List.of(
+                Transition.builder().storageClass(StorageClass.INFREQUENT_ACCESS)
+                    .transitionAfter(Duration.days(AwsLayout.REPORTS_TO_INFREQUENT_ACCESS_DAYS)).build(),
+                Transition.builder().storageClass(StorageClass.GLACIER)
+                    .transitionAfter(Duration.days(AwsLayout.REPORTS_TO_GLACIER_DAYS)).build()))
                 .noncurrentVersionExpiration(Duration.days(30)).build(),
-            LifecycleRule.builder().id("staging-expiry").prefix("staging/").expiration(Duration.days(7)).build()))
+            LifecycleRule.builder().id(AwsLayout.STAGING_RULE).prefix(AwsLayout.STAGING_PREFIX)
+                .expiration(Duration.days(AwsLayout.STAGING_EXPIRY_DAYS)).build()))
         .removalPolicy(RemovalPolicy.RETAIN)
         .build();
 

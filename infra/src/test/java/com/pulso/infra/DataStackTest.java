@@ -2,6 +2,8 @@ package com.pulso.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.pulso.report.AwsLayout;
+import com.pulso.report.ReportLayout;
 import io.github.cdklabs.cdknag.AwsSolutionsChecks;
 import java.util.List;
 import java.util.Map;
@@ -53,8 +55,10 @@ class DataStackTest {
   void theTableHasTheServersKeysTtlRecoveryDeletionProtectionAndTheKey() {
     template.hasResourceProperties("AWS::DynamoDB::GlobalTable", Match.objectLike(Map.of(
         "TableName", "pulso-metrics",
-        "KeySchema", List.of(Map.of("AttributeName", "pk", "KeyType", "HASH"), Map.of("AttributeName", "sk", "KeyType", "RANGE")),
-        "TimeToLiveSpecification", Map.of("AttributeName", "ttl", "Enabled", true),
+        // The server's own names (AwsLayout: AwsResources creates the same table locally).
+        "KeySchema", List.of(Map.of("AttributeName", AwsLayout.TABLE_PARTITION_KEY, "KeyType", "HASH"),
+            Map.of("AttributeName", AwsLayout.TABLE_SORT_KEY, "KeyType", "RANGE")),
+        "TimeToLiveSpecification", Map.of("AttributeName", AwsLayout.TABLE_EXPIRES_AT, "Enabled", true),
         "BillingMode", "PAY_PER_REQUEST",
         "SSESpecification", Map.of("SSEEnabled", true, "SSEType", "KMS"),
         "Replicas", List.of(Match.objectLike(Map.of(
@@ -74,6 +78,16 @@ class DataStackTest {
             "IgnorePublicAcls", true, "RestrictPublicBuckets", true),
         "VersioningConfiguration", Map.of("Status", "Enabled"),
         "LoggingConfiguration", Match.objectLike(Map.of("LogFilePrefix", "reports/")))));
+    // The server's lifecycle rules, from their one home.
+    template.hasResourceProperties("AWS::S3::Bucket", Match.objectLike(Map.of(
+        "BucketName", "pulso-reports-test",
+        "LifecycleConfiguration", Map.of("Rules", List.of(
+            Match.objectLike(Map.of("Id", AwsLayout.REPORTS_RULE, "Prefix", ReportLayout.ROOT, "Status", "Enabled",
+                "Transitions", List.of(
+                    Map.of("StorageClass", "STANDARD_IA", "TransitionInDays", AwsLayout.REPORTS_TO_INFREQUENT_ACCESS_DAYS),
+                    Map.of("StorageClass", "GLACIER", "TransitionInDays", AwsLayout.REPORTS_TO_GLACIER_DAYS)))),
+            Match.objectLike(Map.of("Id", AwsLayout.STAGING_RULE, "Prefix", AwsLayout.STAGING_PREFIX,
+                "ExpirationInDays", AwsLayout.STAGING_EXPIRY_DAYS, "Status", "Enabled")))))));
     template.hasResourceProperties("AWS::S3::BucketPolicy", Map.of("PolicyDocument", Map.of("Statement",
         Match.arrayWith(List.of(Match.objectLike(Map.of("Effect", "Deny",
             "Condition", Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))));

@@ -4,6 +4,7 @@ import com.pulso.aggregate.MetricItem.ClientDay;
 import com.pulso.aggregate.MetricItem.ProductMinute;
 import com.pulso.aggregate.MetricItem.ShardDayTotal;
 import com.pulso.aws.AwsResources;
+import com.pulso.report.AwsLayout;
 import com.pulso.sales.Sale;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,7 +38,7 @@ public final class MetricKeys {
   public static final String TRANSACTIONS = "tx";
   public static final String AMOUNT = "amount";
   /** Epoch seconds after which DynamoDB may delete a minute item. */
-  public static final String EXPIRES_AT = "ttl";
+  public static final String EXPIRES_AT = AwsLayout.TABLE_EXPIRES_AT;
   public static final String CHECKPOINT_SEQUENCE = "seq";
   /** A client-day item's per-product attributes are named by this, then the product code. */
   private static final String PRODUCT_SEPARATOR = "#";

@@ -1,6 +1,7 @@
 package com.pulso.aws;
 
 import com.pulso.config.PulsoConfig;
+import com.pulso.report.AwsLayout;
 import com.pulso.report.ReportLayout;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -45,13 +46,10 @@ import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
 public final class AwsResources {
 
   /** The table's key attributes; what goes in them is the aggregate package's key scheme. */
-  public static final String PARTITION_KEY = "pk";
-  public static final String SORT_KEY = "sk";
+  public static final String PARTITION_KEY = AwsLayout.TABLE_PARTITION_KEY;
+  public static final String SORT_KEY = AwsLayout.TABLE_SORT_KEY;
   /** Files written on the way to a report (the job's temporary output): expired by the bucket's rules. */
-  public static final String STAGING_PREFIX = "staging/";
-  private static final int REPORTS_TO_IA_DAYS = 30;
-  private static final int REPORTS_TO_GLACIER_DAYS = 365;
-  private static final int STAGING_EXPIRY_DAYS = 7;
+  public static final String STAGING_PREFIX = AwsLayout.STAGING_PREFIX;
   private static final Logger LOG = LoggerFactory.getLogger(AwsResources.class);
 
   /** Under the health check's own timeout (3 s), so a probe ends before the check gives up on it. */
@@ -89,23 +87,22 @@ public final class AwsResources {
   }
 
   /**
-   * The bucket's rules: reports move to Infrequent Access after {@link #REPORTS_TO_IA_DAYS} days and
-   * to Glacier after {@link #REPORTS_TO_GLACIER_DAYS}; staging files expire after
-   * {@link #STAGING_EXPIRY_DAYS}; with {@code aws.s3.kmsKeyId}, SSE-KMS is the default encryption.
+   * The bucket's rules, as {@link AwsLayout} has them (infra/ sets the same): reports move to
+   * Infrequent Access, then Glacier; staging files expire; with {@code aws.s3.kmsKeyId}, SSE-KMS is the default encryption.
    * A rule the endpoint does not implement (an emulator) is left with a warning, not a failure:
    * completes with the warnings.
    */
   public Future<List<String>> configureBucket() {
     List<String> warnings = new ArrayList<>();
-    LifecycleRule reports = LifecycleRule.builder().id("reports-tiering").status(ExpirationStatus.ENABLED)
+    LifecycleRule reports = LifecycleRule.builder().id(AwsLayout.REPORTS_RULE).status(ExpirationStatus.ENABLED)
         .filter(f -> f.prefix(ReportLayout.ROOT))
         .transitions(
-            Transition.builder().days(REPORTS_TO_IA_DAYS).storageClass(TransitionStorageClass.STANDARD_IA).build(),
-            Transition.builder().days(REPORTS_TO_GLACIER_DAYS).storageClass(TransitionStorageClass.GLACIER).build())
+            Transition.builder().days(AwsLayout.REPORTS_TO_INFREQUENT_ACCESS_DAYS).storageClass(TransitionStorageClass.STANDARD_IA).build(),
+            Transition.builder().days(AwsLayout.REPORTS_TO_GLACIER_DAYS).storageClass(TransitionStorageClass.GLACIER).build())
         .build();
-    LifecycleRule staging = LifecycleRule.builder().id("staging-expiry").status(ExpirationStatus.ENABLED)
+    LifecycleRule staging = LifecycleRule.builder().id(AwsLayout.STAGING_RULE).status(ExpirationStatus.ENABLED)
         .filter(f -> f.prefix(STAGING_PREFIX))
-        .expiration(e -> e.days(STAGING_EXPIRY_DAYS))
+        .expiration(e -> e.days(AwsLayout.STAGING_EXPIRY_DAYS))
         .build();
     Future<Void> lifecycle = clients.call(() -> clients.s3().putBucketLifecycleConfiguration(b -> b
             .bucket(config.s3Bucket()).lifecycleConfiguration(c -> c.rules(reports, staging))))

@@ -1,0 +1,29 @@
+package com.pulso.report;
+
+/**
+ * What the server's own resource creation ({@code aws.manageResources}, the local profile and
+ * tests) and the infrastructure code ({@code infra/}) must both say of the AWS resources, once: the
+ * real-time table's key and TTL attributes, and how long the reports bucket keeps what. A change here
+ * changes both; neither has a copy.
+ */
+public final class AwsLayout {
+
+  /** The metrics table's partition key (a string). */
+  public static final String TABLE_PARTITION_KEY = "pk";
+  /** The metrics table's sort key (a string). */
+  public static final String TABLE_SORT_KEY = "sk";
+  /** The attribute DynamoDB's TTL reads (epoch seconds): per-minute items expire by it. */
+  public static final String TABLE_EXPIRES_AT = "ttl";
+
+  /** Where a local batch stages its output before it is uploaded (expires: see below). */
+  public static final String STAGING_PREFIX = "staging/";
+  /** Lifecycle rule {@value #REPORTS_RULE}: reports (under {@link ReportLayout#ROOT}) move to Infrequent Access, then Glacier. */
+  public static final String REPORTS_RULE = "reports-tiering";
+  public static final int REPORTS_TO_INFREQUENT_ACCESS_DAYS = 30;
+  public static final int REPORTS_TO_GLACIER_DAYS = 365;
+  /** Lifecycle rule {@value #STAGING_RULE}: staged files left behind expire. */
+  public static final String STAGING_RULE = "staging-expiry";
+  public static final int STAGING_EXPIRY_DAYS = 7;
+
+  private AwsLayout() {}
+}
