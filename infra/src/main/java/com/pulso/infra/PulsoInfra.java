@@ -19,6 +19,9 @@ public final class PulsoInfra {
     new DataStack(app, "Pulso-" + parameters.environment() + "-Data", StackProps.builder()
         .env(Environment.builder().region(parameters.region()).build())
         .description("Pulso's stream, table, reports bucket and alert topics, one KMS key").build(), parameters);
+    new SourceDatabaseStack(app, "Pulso-" + parameters.environment() + "-SourceDatabase", StackProps.builder()
+        .env(Environment.builder().region(parameters.region()).build())
+        .description("What the company's sales database needs for Pulso's capture").build(), parameters);
     app.synth();
   }
 }
