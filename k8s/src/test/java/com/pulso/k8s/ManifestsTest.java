@@ -110,50 +110,35 @@ class ManifestsTest {
 
   @Test
   void aFieldTheApiDoesNotHaveOrAValueOfTheWrongTypeIsReported() {
-    String typo = """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: typo
-        spec:
-          selector:
-            matchLabels: {app: typo}
-          template:
-            metadata:
-              labels: {app: typo}
-            spec:
-              containers:
-                - name: typo
-                  image: typo
-                  readinessProbe:
-                    periodSecond: 5
-                    httpGet: {path: /health/ready, port: 8081}
-        """;
-    assertThat(ApiModel.problems(typo)).singleElement().asString()
+    assertThat(ApiModel.problems(deployment("replicas: 1", "periodSecond: 5"))).singleElement().asString()
         .contains("containers[0].readinessProbe.periodSecond");
+    assertThat(ApiModel.problems(deployment("replicas: three", "periodSeconds: 5"))).singleElement().asString()
+        .contains("three");
+    assertThat(ApiModel.problems(deployment("replicas: 1", "periodSeconds: 5"))).isEmpty();
+  }
 
-    String wrongType = """
+  /** A small Deployment with {@code replicas} in its spec and {@code probeField} in its readiness probe. */
+  private static String deployment(String replicas, String probeField) {
+    return """
         apiVersion: apps/v1
         kind: Deployment
         metadata:
-          name: typo
+          name: probe
         spec:
-          replicas: three
+          %s
           selector:
-            matchLabels: {app: typo}
+            matchLabels: {app: probe}
           template:
             metadata:
-              labels: {app: typo}
+              labels: {app: probe}
             spec:
               containers:
-                - name: typo
-                  image: typo
+                - name: probe
+                  image: probe
                   readinessProbe:
-                    periodSecond: 5
+                    %s
                     httpGet: {path: /health/ready, port: 8081}
-        """;
-
-    assertThat(ApiModel.problems(wrongType)).singleElement().asString().contains("three");
+        """.formatted(replicas, probeField);
   }
 
   private static <T> T only(List<KubernetesResource> objects, Class<T> kind) {

@@ -146,9 +146,7 @@ class DeploymentAgreesWithTheServerTest {
 
   private static Map<String, Object> object(String kind, String name) {
     return objects.stream().filter(o -> kind.equals(o.get("kind")) && name.equals(path(o, "metadata", "name")))
-        .findFirst().orElseGet(() -> objects.stream()
-            .filter(o -> kind.equals(o.get("kind")) && ((String) path(o, "metadata", "name")).startsWith(name + "-"))
-            .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name)));
+        .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name));
   }
 
   private static Object path(Map<String, Object> object, String... keys) {

@@ -91,7 +91,7 @@ class ImageSmokeIT {
     Path mounts = Files.createDirectories(work.resolve("mounts-" + UUID.randomUUID()));
     PulsoConfig.Database db = databaseOverTls(mounts);
     LocalDate today = LocalDate.now(TestServices.config().businessZone());
-    int transactions = salesOfToday(db, today);
+    int transactions = salesOfToday(db);
 
     int http = freePort();
     int management = freePort();
@@ -185,7 +185,7 @@ class ImageSmokeIT {
   }
 
   /** Today's sales of provider 1's product: 40, of 12.50 each, by 10 clients. */
-  private static int salesOfToday(PulsoConfig.Database db, LocalDate today) throws Exception {
+  private static int salesOfToday(PulsoConfig.Database db) throws Exception {
     try (Connection c = Postgres.connect(db); Statement st = c.createStatement()) {
       st.execute("INSERT INTO clientes (id, nombre, apellido) SELECT g, 'Nombre' || g, 'Apellido' || g"
           + " FROM generate_series(1, 10) g");
