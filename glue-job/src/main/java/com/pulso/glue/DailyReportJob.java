@@ -119,6 +119,7 @@ public final class DailyReportJob {
   public List<DailyReport> run() throws Exception {
     // An amount that does not fit decimal(18, 2) must fail the run, not become a null.
     spark.conf().set("spark.sql.ansi.enabled", "true");
+    JobArguments args = SourceCredentials.resolve(this.args);
     ReportOutput output = ReportOutput.open(args.output(), spark.sparkContext().hadoopConfiguration());
     SalesAggregation aggregation = new SalesAggregation(spark, args);
     List<DailyReport> published = new ArrayList<>();

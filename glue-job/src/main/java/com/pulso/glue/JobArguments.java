@@ -19,13 +19,15 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * @param days         the business days to report, in order
  * @param jdbcPassword null when neither {@code --jdbc-password} nor {@code PULSO_JDBC_PASSWORD} gives one
+ * @param jdbcSecretId a Secrets Manager secret ({@code {"username": ..., "password": ...}}) holding the user and
+ *                     password instead (on Glue: never a job argument); null when not given
  * @param output       a Hadoop URI ({@code s3://bucket}) or a local directory; reports go under its {@code reports/}
  * @param partitions   how many JDBC reads of a day's sales run in parallel
  * @param onGlue       whether Glue started the run (it passes {@code --JOB_ID} / {@code --JOB_RUN_ID})
  */
 public record JobArguments(List<LocalDate> days, String jdbcUrl, String jdbcUser, String jdbcPassword,
-                           SourceTables source, ZoneId zone, String output, int partitions, String runId,
-                           boolean onGlue) {
+                           String jdbcSecretId, SourceTables source, ZoneId zone, String output, int partitions,
+                           String runId, boolean onGlue) {
 
   /** Read when {@code --jdbc-password} is not given, so that a local runner need not put it on a command line. */
   public static final String PASSWORD_ENV = "PULSO_JDBC_PASSWORD";
@@ -39,14 +41,15 @@ public record JobArguments(List<LocalDate> days, String jdbcUrl, String jdbcUser
 
   static final String USAGE = """
       usage: DailyReportJob (--date YYYY-MM-DD | --from YYYY-MM-DD --to YYYY-MM-DD)
-               --jdbc-url jdbc:postgresql://host:port/db [--jdbc-user U] [--jdbc-password P]
+               --jdbc-url jdbc:postgresql://host:port/db [--jdbc-user U] [--jdbc-password P | --jdbc-secret-id ARN]
                --output s3://bucket | /local/dir
                [--time-zone America/Bogota] [--partitions 4] [--run-id ID]
                [--clients-table clientes] [--client-id-column id] [--client-first-name-column nombre]
                [--client-last-name-column apellido] [--sales-table ventas] [--sale-id-column id]
                [--sale-client-column cliente_id] [--sale-product-column producto]
                [--sale-time-column fecha] [--sale-amount-column monto]
-      The password may come from the environment variable PULSO_JDBC_PASSWORD instead.""";
+      The password may come from the environment variable PULSO_JDBC_PASSWORD instead, or the user and
+      password from a Secrets Manager secret (--jdbc-secret-id: JSON with "username" and "password").""";
 
   /** The job's parameters: name → default (null: none). */
   private static final Map<String, String> PARAMETERS = parameters();
@@ -58,7 +61,8 @@ public record JobArguments(List<LocalDate> days, String jdbcUrl, String jdbcUser
   private static Map<String, String> parameters() {
     SourceTables d = SourceTables.defaults();
     Map<String, String> p = new LinkedHashMap<>();
-    for (String name : new String[] {"date", "from", "to", "jdbc-url", "jdbc-user", "jdbc-password", "output", "run-id"}) {
+    for (String name : new String[] {"date", "from", "to", "jdbc-url", "jdbc-user", "jdbc-password", "jdbc-secret-id", "output",
+        "run-id"}) {
       p.put(name, null);
     }
     p.put("time-zone", DEFAULT_ZONE.getId());
@@ -148,7 +152,12 @@ public record JobArguments(List<LocalDate> days, String jdbcUrl, String jdbcUser
         identifier(values, "sales-table"), identifier(values, "sale-id-column"), identifier(values, "sale-client-column"),
         identifier(values, "sale-product-column"), identifier(values, "sale-time-column"),
         identifier(values, "sale-amount-column"));
-    return new JobArguments(days, jdbcUrl, values.get("jdbc-user"), password, source, zone, required(values, "output"),
+    if (values.get("jdbc-secret-id") != null && (password != null || values.get("jdbc-user") != null)) {
+      throw new IllegalArgumentException("give the user and password either in a secret (--jdbc-secret-id) or as"
+          + " --jdbc-user and --jdbc-password, not both");
+    }
+    return new JobArguments(days, jdbcUrl, values.get("jdbc-user"), password, values.get("jdbc-secret-id"), source, zone,
+        required(values, "output"),
         partitions, runId, onGlue);
   }
 
@@ -205,5 +214,10 @@ public record JobArguments(List<LocalDate> days, String jdbcUrl, String jdbcUser
   private static String generatedRunId(Clock clock) {
     return "manual-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(clock.instant())
         + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+  }
+
+  /** These arguments with the source's user and password (read from {@link #jdbcSecretId()}), the secret spent. */
+  JobArguments withCredentials(String user, String password) {
+    return new JobArguments(days, jdbcUrl, user, password, null, source, zone, output, partitions, runId, onGlue);
   }
 }

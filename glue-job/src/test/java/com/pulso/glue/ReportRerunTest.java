@@ -77,6 +77,55 @@ class ReportRerunTest {
     assertThat(figures(day)).isEqualTo(reported);
   }
 
+  @Test
+  void asOnGlueTheCredentialsComeFromTheSecretAndReportsGoToAnObjectStore() throws Exception {
+    LocalDate day = LocalDate.of(2026, 3, 22);
+    insertSales(day, 3_000);
+    ObjectStoreFileSystem.serve("reports-bucket", output, TestSpark.session().sparkContext().hadoopConfiguration());
+    String secretId = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pulso/test/report-reader-AbCdEf";
+    try (SecretsManagerStub secrets = new SecretsManagerStub()) {
+      secrets.put(secretId, "{\"username\":\"" + TestSource.USER + "\",\"password\":\"s3cr3t-n0t-in-any-message\"}");
+      secrets.put("not-json", "s3cr3t-n0t-in-any-message");
+      Map<String, String> aws = Map.of("aws.region", "us-east-1", "aws.accessKeyId", "test", "aws.secretAccessKey", "test",
+          "aws.endpointUrlSecretsManager", secrets.endpoint());
+      aws.forEach(System::setProperty);
+      try {
+        runOnGlue(day, "jr_g1", secretId);
+        assertThat(figures(day)).isEqualTo(truth(day));
+        TestSource.get().execute("DELETE FROM ventas WHERE id % 3 = 0 AND " + within(day));
+        runOnGlue(day, "jr_g2", secretId);
+        assertThat(figures(day)).isEqualTo(truth(day));
+        for (int provider : PROVIDERS) {
+          try (var files = Files.list(StoredReport.manifestPath(output, provider, day).getParent())) {
+            assertThat(files.map(path -> path.getFileName().toString()).toList())
+                .containsExactlyInAnyOrder(ReportLayout.MANIFEST, ReportLayout.dataFileName("jr_g2", ReportLayout.PARQUET),
+                    ReportLayout.dataFileName("jr_g2", ReportLayout.JSON_LINES));
+          }
+        }
+
+        assertThatThrownBy(() -> runOnGlue(day, "jr_g3", "pulso/test/missing"))
+            .hasMessageContaining("cannot read the source database's credentials from secret pulso/test/missing")
+            .hasMessageContaining("can't find the specified secret");
+        assertThatThrownBy(() -> runOnGlue(day, "jr_g4", "not-json"))
+            .hasMessage("secret not-json is not JSON with string fields username and password");
+        assertThat(StoredReport.read(output, 1, day).runId()).isEqualTo("jr_g2");
+        assertThatThrownBy(() -> JobArguments.parse(new String[] {"--date", day.toString(), "--jdbc-url",
+            TestSource.get().jdbcUrl(), "--jdbc-secret-id", secretId, "--jdbc-user", "someone", "--output", "/tmp/x"},
+            Map.of(), Clock.systemUTC(), new ArrayList<>()))
+            .hasMessageContaining("either in a secret (--jdbc-secret-id) or as --jdbc-user and --jdbc-password, not both");
+      } finally {
+        aws.keySet().forEach(System::clearProperty);
+      }
+    }
+  }
+
+  private void runOnGlue(LocalDate day, String runId, String secretId) throws Exception {
+    JobArguments args = JobArguments.parse(new String[] {"--date", day.toString(), "--jdbc-url", TestSource.get().jdbcUrl(),
+        "--jdbc-secret-id", secretId, "--output", ObjectStoreFileSystem.SCHEME + "://reports-bucket", "--run-id", runId},
+        Map.of(), Clock.systemUTC(), new ArrayList<>());
+    new DailyReportJob(TestSpark.session(), args, Clock.systemUTC()).run();
+  }
+
   private void run(LocalDate day, String runId) throws Exception {
     TestSource source = TestSource.get();
     JobArguments args = JobArguments.parse(new String[] {"--date", day.toString(), "--jdbc-url", source.jdbcUrl(),

@@ -15,6 +15,8 @@ public final class AwsLayout {
   /** The attribute DynamoDB's TTL reads (epoch seconds): per-minute items expire by it. */
   public static final String TABLE_EXPIRES_AT = "ttl";
 
+  /** Where the server keeps what it read but could not count (Kinesis records it cannot decode), for replay. */
+  public static final String DEAD_LETTERS_PREFIX = "dead-letters/";
   /** Where a local batch stages its output before it is uploaded (expires: see below). */
   public static final String STAGING_PREFIX = "staging/";
   /** Lifecycle rule {@value #REPORTS_RULE}: reports (under {@link ReportLayout#ROOT}) move to Infrequent Access, then Glacier. */

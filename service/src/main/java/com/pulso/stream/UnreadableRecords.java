@@ -1,6 +1,7 @@
 package com.pulso.stream;
 
 import com.pulso.aws.AwsClients;
+import com.pulso.report.AwsLayout;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,7 @@ import software.amazon.awssdk.services.kinesis.model.Record;
  */
 public final class UnreadableRecords {
 
-  public static final String PREFIX = "dead-letters/kinesis/";
+  public static final String PREFIX = AwsLayout.DEAD_LETTERS_PREFIX + "kinesis/";
 
   /** A record the codec refused, and why. */
   public record Unreadable(Record record, String reason) {}
