@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the job does to AWS while the tests run, for infra/'s {@code LeastPrivilegeTest} to compare with
- * the Glue role: lines as the server's recorder writes them (service, operation, resource kind, detail),
+ * the Glue role: lines as the server's recorder writes them (service, operation, resource kind, detail, caller),
  * to {@code <pulso.aws.calls.record>/<pid>.tsv}. Written by what sees the calls: the Secrets Manager
  * endpoint ({@link SecretsManagerStub}) and the object store's file system ({@link ObjectStoreFileSystem}),
  * whose operations EMRFS turns into S3 requests on Glue (service {@code s3fs}; infra maps them).
@@ -24,7 +24,7 @@ final class AwsCallRecord {
 
   static void add(String service, String operation, String kind, String detail) {
     String directory = System.getProperty("pulso.aws.calls.record");
-    String line = String.join("\t", service, operation, kind, detail);
+    String line = String.join("\t", service, operation, kind, detail, "DailyReportJob");
     if (directory == null || !SEEN.add(line)) {
       return;
     }

@@ -16,6 +16,13 @@ import software.amazon.awscdk.services.dynamodb.Capacity;
 import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
 import software.amazon.awscdk.services.dynamodb.TableEncryptionV2;
 import software.amazon.awscdk.services.dynamodb.TableV2;
+import java.util.Map;
+import software.amazon.awscdk.services.iam.AccountRootPrincipal;
+import software.amazon.awscdk.services.iam.Effect;
+import software.amazon.awscdk.services.iam.IPrincipal;
+import software.amazon.awscdk.services.iam.PolicyDocument;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kinesis.Stream;
 import software.amazon.awscdk.services.kinesis.StreamEncryption;
 import software.amazon.awscdk.services.kinesis.StreamMode;
@@ -45,6 +52,16 @@ public final class DataStack extends Stack {
    */
   static final Duration STREAM_RETENTION = Duration.hours(36);
 
+  /** The key's management, without any use of it (encrypting, decrypting, making data keys). */
+  static final List<String> KEY_ADMINISTRATION = List.of("kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*",
+      "kms:Put*", "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
+      "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand");
+  /** Using the key through the services that hold Pulso's data. */
+  static final List<String> KEY_USE = List.of("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey");
+  /** Services that publish to the encrypted alert topics: CloudWatch alarms, EventBridge rules, Budgets. */
+  static final List<String> ALERT_PUBLISHERS = List.of("cloudwatch.amazonaws.com", "events.amazonaws.com",
+      "budgets.amazonaws.com");
+
   private final Key key;
   private final Stream stream;
   private final TableV2 table;
@@ -61,6 +78,7 @@ public final class DataStack extends Stack {
         .alias("alias/pulso-" + parameters.environment())
         .description("Pulso " + parameters.environment() + ": its stream, table, reports, topics and logs")
         .enableKeyRotation(true)
+        .policy(keyPolicy(parameters))
         .removalPolicy(RemovalPolicy.RETAIN)
         .build();
 
@@ -97,7 +115,7 @@ public final class DataStack extends Stack {
           .readCapacity(Capacity.autoscaled(software.amazon.awscdk.services.dynamodb.AutoscaledCapacityOptions.builder()
               .minCapacity(5).maxCapacity(4000).targetUtilizationPercent(70).build()))
           .writeCapacity(Capacity.autoscaled(software.amazon.awscdk.services.dynamodb.AutoscaledCapacityOptions.builder()
-              .minCapacity(5).maxCapacity(40000).targetUtilizationPercent(70).build()))
+              .minCapacity(5).maxCapacity(parameters.tableMaxWriteCapacity()).targetUtilizationPercent(70).build()))
           .build()));
     }
     table = tableBuilder.build();
@@ -139,8 +157,51 @@ public final class DataStack extends Stack {
     escalation = topic("Escalation", "pulso-" + parameters.environment() + "-escalation", parameters);
   }
 
+  /**
+   * Who may use the key, and for what: the account manages it (never encrypts or decrypts with it as
+   * such); Pulso's two roles and the deploying CloudFormation role use it (each role's own policy narrows
+   * that further to the services it calls); CloudWatch Logs for Pulso's log groups; and the services that
+   * publish alerts to the encrypted topics. Roles are named, not referenced: they are created after the key.
+   */
+  private PolicyDocument keyPolicy(PulsoParameters parameters) {
+    String qualifier = java.util.Optional.ofNullable(getNode().tryGetContext("@aws-cdk/core:bootstrapQualifier"))
+        .map(Object::toString).orElse("hnb659fds");
+    List<String> users = List.of(PulsoRoles.arn(this, PulsoRoles.service(parameters)),
+        PulsoRoles.arn(this, PulsoRoles.reportJob(parameters)),
+        PulsoRoles.arn(this, "cdk-" + qualifier + "-cfn-exec-role-" + getAccount() + "-" + getRegion()));
+    return PolicyDocument.Builder.create().statements(List.of(
+        PolicyStatement.Builder.create().sid("Administration").effect(Effect.ALLOW)
+            .principals(List.of(new AccountRootPrincipal())).actions(KEY_ADMINISTRATION).resources(List.of("*")).build(),
+        // DynamoDB, Kinesis and Secrets Manager hold grants on the key for the resources they encrypt.
+        PolicyStatement.Builder.create().sid("GrantsToAwsServices").effect(Effect.ALLOW)
+            .principals(List.of(new AccountRootPrincipal()))
+            .actions(List.of("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")).resources(List.of("*"))
+            .conditions(Map.of("Bool", Map.of("kms:GrantIsForAWSResource", "true"))).build(),
+        PolicyStatement.Builder.create().sid("PulsoRoles").effect(Effect.ALLOW)
+            .principals(List.of(new AccountRootPrincipal())).actions(KEY_USE).resources(List.of("*"))
+            .conditions(Map.of("ArnEquals", Map.of("aws:PrincipalArn", users))).build(),
+        PolicyStatement.Builder.create().sid("LogGroups").effect(Effect.ALLOW)
+            .principals(List.of(new ServicePrincipal("logs." + getRegion() + ".amazonaws.com")))
+            .actions(List.of("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
+                "kms:DescribeKey"))
+            .resources(List.of("*"))
+            .conditions(Map.of("ArnLike", Map.of("kms:EncryptionContext:aws:logs:arn",
+                "arn:" + getPartition() + ":logs:" + getRegion() + ":" + getAccount() + ":log-group:*"))).build(),
+        PolicyStatement.Builder.create().sid("AlertPublishers").effect(Effect.ALLOW)
+            .principals(ALERT_PUBLISHERS.stream().map(service -> (IPrincipal) new ServicePrincipal(service)).toList())
+            .actions(List.of("kms:Decrypt", "kms:GenerateDataKey")).resources(List.of("*"))
+            .conditions(Map.of("StringEquals", Map.of("aws:SourceAccount", getAccount()))).build())).build();
+  }
+
   private Topic topic(String id, String name, PulsoParameters parameters) {
     Topic topic = Topic.Builder.create(this, id).topicName(name).masterKey(key).enforceSsl(true).build();
+    // Budgets' notifications and EventBridge's rules (the topic's default policy already lets the account's
+    // CloudWatch alarms in).
+    topic.addToResourcePolicy(PolicyStatement.Builder.create().sid("AlertPublishers").effect(Effect.ALLOW)
+        .principals(List.of(new ServicePrincipal("budgets.amazonaws.com"), new ServicePrincipal("events.amazonaws.com")))
+        .actions(List.of("sns:Publish"))
+        .resources(List.of(topic.getTopicArn()))
+        .conditions(Map.of("StringEquals", Map.of("aws:SourceAccount", getAccount()))).build());
     if (!parameters.alertEmail().isEmpty()) {
       topic.addSubscription(EmailSubscription.Builder.create(parameters.alertEmail()).build());
     }

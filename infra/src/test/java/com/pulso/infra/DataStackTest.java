@@ -4,35 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.pulso.report.AwsLayout;
 import com.pulso.report.ReportLayout;
-import io.github.cdklabs.cdknag.AwsSolutionsChecks;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awscdk.App;
-import software.amazon.awscdk.Environment;
-import software.amazon.awscdk.PolicyValidationPluginReport;
-import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
 
 /** The data stack, synthesized offline: what it must be for Pulso's data to be safe. */
 class DataStackTest {
 
-  private static App app;
-  private static DataStack stack;
-  private static Template template;
-
-  @BeforeAll
-  static void synthesize() {
-    app = new App();
-    app.getNode().setContext("environment", "test");
-    app.getNode().setContext("alertEmail", "oncall@example.com");
-    stack = new DataStack(app, "Data", StackProps.builder()
-        .env(Environment.builder().account("123456789012").region("us-east-1").build()).build(),
-        PulsoParameters.of(app.getNode()));
-    template = Template.fromStack(stack);
-  }
+  private static final TestEnvironment ENV = TestEnvironment.get();
+  private static final DataStack stack = ENV.stacks.data();
+  private static final Template template = ENV.template(stack);
 
   @Test
   void oneCustomerManagedKeyWithRotationEncryptsTheStreamTableBucketAndTopics() {
@@ -104,11 +87,47 @@ class DataStackTest {
   }
 
   @Test
-  void awsSolutionsFindsNothingUnacknowledged() {
-    PolicyValidationPluginReport report = new AwsSolutionsChecks(app).validateScope(stack);
+  @SuppressWarnings("unchecked")
+  void theKeysPolicyLetsTheAccountManageItAndOnlyPulsosRolesAndServicesUseIt() {
+    Map<String, Object> policy = (Map<String, Object>) ENV.resources(stack, "AWS::KMS::Key").values().iterator().next()
+        .get("KeyPolicy");
+    Map<String, Map<String, Object>> statements = new java.util.LinkedHashMap<>();
+    for (Object s : TestEnvironment.list(policy.get("Statement"))) {
+      Map<String, Object> statement = (Map<String, Object>) s;
+      statements.put(String.valueOf(statement.get("Sid")), statement);
+    }
+    assertThat(statements).containsOnlyKeys("Administration", "GrantsToAwsServices", "PulsoRoles", "LogGroups",
+        "AlertPublishers");
+    // Nobody holds kms:* or uses the key as such without a condition naming who or what for.
+    statements.values().forEach(statement -> assertThat(TestEnvironment.list(statement.get("Action")))
+        .doesNotContain("kms:*"));
+    List<Object> administration = TestEnvironment.list(statements.get("Administration").get("Action"));
+    assertThat(administration).doesNotContain("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncrypt*",
+        "kms:CreateGrant", "kms:Create*").allMatch(action -> !action.toString().startsWith("kms:ReEncrypt"));
+    assertThat(statements.get("GrantsToAwsServices").get("Condition"))
+        .isEqualTo(Map.of("Bool", Map.of("kms:GrantIsForAWSResource", "true")));
+    Map<String, Object> roles = (Map<String, Object>) ((Map<String, Object>) statements.get("PulsoRoles").get("Condition"))
+        .get("ArnEquals");
+    assertThat(TestEnvironment.list(roles.get("aws:PrincipalArn")).stream().map(TestEnvironment::render).toList())
+        .containsExactlyInAnyOrder("arn:aws:iam::123456789012:role/pulso-test-service",
+            "arn:aws:iam::123456789012:role/pulso-test-report-job",
+            "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1");
+    assertThat(statements.get("LogGroups").get("Principal")).isEqualTo(Map.of("Service", "logs.us-east-1.amazonaws.com"));
+    Map<String, Object> publishers = (Map<String, Object>) ((Map<String, Object>) statements.get("AlertPublishers")
+        .get("Condition")).get("StringEquals");
+    assertThat(TestEnvironment.render(publishers.get("aws:SourceAccount"))).isEqualTo(TestEnvironment.ACCOUNT);
+  }
 
-    assertThat(report.getViolations()).as("AwsSolutions findings: %s", report.getViolations().stream()
-        .map(v -> v.getRuleName() + " " + v.getViolatingResources().stream().map(r -> r.getResourceLogicalId()).toList()
-            + ": " + v.getDescription()).toList()).isEmpty();
+  @Test
+  void theTableIsTheOneTheServerCreatesLocally() {
+    // What AwsResources asked of DynamoDB when the tests made their tables (aws.manageResources).
+    List<String> created = RecordedCalls.of("service").stream()
+        .filter(call -> call.operation().equals("CreateTable") && call.caller().equals("AwsResources"))
+        .map(RecordedCalls::detail).distinct().toList();
+    assertThat(created).containsExactly(AwsLayout.TABLE_PARTITION_KEY + ":HASH," + AwsLayout.TABLE_SORT_KEY + ":RANGE");
+    Map<String, Object> table = ENV.resources(stack, "AWS::DynamoDB::GlobalTable").values().iterator().next();
+    assertThat(TestEnvironment.list(table.get("KeySchema")).stream()
+        .map(element -> ((Map<?, ?>) element).get("AttributeName") + ":" + ((Map<?, ?>) element).get("KeyType"))
+        .collect(java.util.stream.Collectors.joining(","))).isEqualTo(created.get(0));
   }
 }

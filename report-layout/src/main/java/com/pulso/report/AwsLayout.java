@@ -27,5 +27,24 @@ public final class AwsLayout {
   public static final String STAGING_RULE = "staging-expiry";
   public static final int STAGING_EXPIRY_DAYS = 7;
 
+  /**
+   * The CloudWatch metrics the server publishes (namespace {@value #METRICS_NAMESPACE}) that infra/'s
+   * dashboard and alarms read: an alarm on a name the server does not publish would never fire.
+   */
+  public static final String METRICS_NAMESPACE = "Pulso";
+  /** 1 per member and minute while it runs (dimension {@value #ENVIRONMENT_DIMENSION}): its absence is Pulso down. */
+  public static final String HEARTBEAT_METRIC = "Heartbeat";
+  /** Seconds from the commit of the newest change applied to the figures to now (maximum per minute). */
+  public static final String APPLIED_CHANGE_AGE_METRIC = "AppliedChangeAgeSeconds";
+  /** Changes applied to the figures. */
+  public static final String CHANGES_APPLIED_METRIC = "ChangesApplied";
+  /** Source rows or records Pulso could not count, kept aside. */
+  public static final String DEAD_LETTERS_METRIC = "DeadLetters";
+  /** API answers (dimension {@value #STATUS_CLASS_DIMENSION}: 2xx, 4xx, 5xx) and their latency in milliseconds. */
+  public static final String API_ANSWERS_METRIC = "ApiAnswers";
+  public static final String API_LATENCY_METRIC = "ApiLatencyMillis";
+  public static final String ENVIRONMENT_DIMENSION = "Environment";
+  public static final String STATUS_CLASS_DIMENSION = "StatusClass";
+
   private AwsLayout() {}
 }

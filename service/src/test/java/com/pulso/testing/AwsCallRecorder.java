@@ -25,7 +25,8 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
  *
  * <p>One line per distinct call, tab-separated: the IAM service prefix, the SDK operation, the kind of
  * resource it named (stream, table, bucket, object, topic, job) and a detail: for an object, the first
- * segment of its key ({@code reports/}); for a created table, its key schema. Lines go to
+ * segment of its key ({@code reports/}); for a created table, its key schema; then the server's class
+ * that made it (infra tells the local profile's calls by it). Lines go to
  * {@code <pulso.aws.calls.record>/<pid>.tsv} as they are first seen; without that property nothing is recorded.
  */
 public final class AwsCallRecorder implements ExecutionInterceptor {
@@ -39,28 +40,32 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
 
   @Override
   public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-    if (RECORD.isEmpty() || !madeByTheServer()) {
+    Optional<Class<?>> caller = RECORD.isEmpty() ? Optional.empty() : caller();
+    if (caller.isEmpty() || isTestCode(caller.get())) {
       return;
     }
     String line = String.join("\t", attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME).toLowerCase(),
-        attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME), resource(context.request()));
+        attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME), resource(context.request()),
+        caller.get().getName().replaceFirst("^.*\\.", "").replaceFirst("\\$.*$", ""));
     if (SEEN.add(line)) {
       append(line);
     }
   }
 
   /**
-   * Whether the code that made the call is the server's, not a test's (tests call AWS too, to set up or
-   * check). An async client runs interceptors on the calling thread: the first of Pulso's classes on the
-   * stack made the call, and its class file says whether it is the server's (target/classes) or a test's.
+   * The class that made the call: an async client runs interceptors on the calling thread, so it is the
+   * first of Pulso's classes on the stack.
    */
-  private static boolean madeByTheServer() {
+  private static Optional<Class<?>> caller() {
     return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
-        .map(StackWalker.StackFrame::getDeclaringClass)
+        .<Class<?>>map(StackWalker.StackFrame::getDeclaringClass)
         .filter(type -> type.getName().startsWith("com.pulso.") && type != AwsCallRecorder.class)
-        .findFirst()
-        .map(type -> !type.getProtectionDomain().getCodeSource().getLocation().getPath().contains("/test-classes/"))
-        .orElse(false));
+        .findFirst());
+  }
+
+  /** Tests call AWS too, to set up or check: their classes come from target/test-classes. */
+  private static boolean isTestCode(Class<?> type) {
+    return type.getProtectionDomain().getCodeSource().getLocation().getPath().contains("/test-classes/");
   }
 
   /** The kind of resource a request names, and its detail. */
@@ -69,7 +74,9 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
     if (request.getValueForField("Bucket", String.class).isPresent()) {
       return key.map(k -> "object\t" + firstSegment(k)).orElse("bucket\t");
     }
-    if (request.getValueForField("TableName", String.class).isPresent()) {
+    // BatchWriteItem and BatchGetItem name their tables as the keys of RequestItems.
+    if (request.getValueForField("TableName", String.class).isPresent()
+        || request.getValueForField("RequestItems", java.util.Map.class).isPresent()) {
       return "table\t" + request.getValueForField("KeySchema", List.class).map(AwsCallRecorder::keySchema).orElse("");
     }
     if (request.getValueForField("StreamName", String.class).or(() -> request.getValueForField("StreamARN", String.class))

@@ -1,0 +1,32 @@
+package com.pulso.infra;
+
+import software.amazon.awscdk.Stack;
+
+/**
+ * The ARNs of Pulso's named resources, made from the names the parameters give rather than referenced
+ * across stacks: a role's stack then does not pin the data stack's exports (which CloudFormation forbids
+ * changing while imported), and a policy reads as the resource it names.
+ */
+final class PulsoArns {
+
+  private PulsoArns() {}
+
+  static String stream(Stack stack, PulsoParameters parameters) {
+    return "arn:" + stack.getPartition() + ":kinesis:" + stack.getRegion() + ":" + stack.getAccount() + ":stream/"
+        + parameters.streamName();
+  }
+
+  static String table(Stack stack, PulsoParameters parameters) {
+    return "arn:" + stack.getPartition() + ":dynamodb:" + stack.getRegion() + ":" + stack.getAccount() + ":table/"
+        + parameters.tableName();
+  }
+
+  static String bucket(Stack stack, PulsoParameters parameters) {
+    return "arn:" + stack.getPartition() + ":s3:::" + parameters.bucketName();
+  }
+
+  static String job(Stack stack, PulsoParameters parameters) {
+    return "arn:" + stack.getPartition() + ":glue:" + stack.getRegion() + ":" + stack.getAccount() + ":job/"
+        + parameters.glueJobName();
+  }
+}
