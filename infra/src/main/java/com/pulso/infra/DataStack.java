@@ -36,6 +36,7 @@ import software.amazon.awscdk.services.s3.StorageClass;
 import software.amazon.awscdk.services.s3.Transition;
 import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
+import software.amazon.awscdk.services.sns.subscriptions.UrlSubscription;
 import software.constructs.Construct;
 
 /**
@@ -204,6 +205,10 @@ public final class DataStack extends Stack {
         .conditions(Map.of("StringEquals", Map.of("aws:SourceAccount", getAccount()))).build());
     if (!parameters.alertEmail().isEmpty()) {
       topic.addSubscription(EmailSubscription.Builder.create(parameters.alertEmail()).build());
+    }
+    if (!parameters.alertEndpoint().isEmpty()) {
+      // An incident tool's HTTPS webhook (PagerDuty, Opsgenie...); it confirms the subscription itself.
+      topic.addSubscription(UrlSubscription.Builder.create(parameters.alertEndpoint()).build());
     }
     return topic;
   }

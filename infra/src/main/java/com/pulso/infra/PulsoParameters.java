@@ -17,13 +17,15 @@ import software.constructs.Node;
  * @param sourceSubnetId   a private subnet of the database's VPC, where Glue puts the job's network interfaces
  * @param sourceSecurityGroupId a security group the database admits on 5432 and that admits itself (Glue's rule)
  * @param sourceAvailabilityZone the subnet's availability zone
+ * @param alertEndpoint    an HTTPS endpoint subscribed to both topics (an incident tool's webhook), or empty
  * @param glueWorkers      the most workers Glue's auto scaling may give a run
  * @param tableMaxWriteCapacity with provisioned billing, the most write units auto scaling may set (40,000 is
  *                         AWS's default quota per table; 50,000 sales/s needs about 80,000 and a quota raise)
  * @param monthlyBudgetUsd the monthly cost budget; warnings at 80 % forecast and 100 % actual
  */
 public record PulsoParameters(String environment, String region, String streamName, int streamShards, String tableName,
-                              boolean tableOnDemand, int tableMaxWriteCapacity, String bucketName, String alertEmail, String eksOidcIssuer,
+                              boolean tableOnDemand, int tableMaxWriteCapacity, String bucketName, String alertEmail,
+                              String alertEndpoint, String eksOidcIssuer,
                               String serviceAccount, String glueJobName, String glueWorkerType, int glueWorkers,
                               String sourceJdbcUrl, String sourceSubnetId, String sourceSecurityGroupId,
                               String sourceAvailabilityZone, int monthlyBudgetUsd) {
@@ -40,6 +42,7 @@ public record PulsoParameters(String environment, String region, String streamNa
         Integer.parseInt(string(node, "tableMaxWriteCapacity", "40000")),
         string(node, "bucketName", "pulso-reports-" + environment),
         string(node, "alertEmail", ""),
+        string(node, "alertEndpoint", ""),
         required(node, "eksOidcIssuer", missing),
         string(node, "serviceAccount", "pulso:pulso"),
         string(node, "glueJobName", "pulso-daily-report"),
@@ -53,6 +56,9 @@ public record PulsoParameters(String environment, String region, String streamNa
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException("missing context " + missing + ": give each with -c key=value (README,"
           + " \"AWS infrastructure\")");
+    }
+    if (!parameters.alertEndpoint().isEmpty() && !parameters.alertEndpoint().startsWith("https://")) {
+      throw new IllegalArgumentException("alertEndpoint must be an https:// URL: " + parameters.alertEndpoint());
     }
     if (!parameters.serviceAccount().matches("[a-z0-9-]+:[a-z0-9-]+")) {
       throw new IllegalArgumentException("serviceAccount must be namespace:name: " + parameters.serviceAccount());

@@ -32,6 +32,9 @@ class DataStackTest {
     template.hasResourceProperties("AWS::SNS::Topic", Map.of("TopicName", "pulso-test-escalation",
         "KmsMasterKeyId", key));
     template.hasResourceProperties("AWS::SNS::Subscription", Map.of("Protocol", "email", "Endpoint", "oncall@example.com"));
+    template.hasResourceProperties("AWS::SNS::Subscription", Map.of("Protocol", "https",
+        "Endpoint", "https://events.example.com/integration/pulso"));
+    template.resourceCountIs("AWS::SNS::Subscription", 4);
   }
 
   @Test

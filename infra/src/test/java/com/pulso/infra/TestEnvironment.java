@@ -31,6 +31,7 @@ final class TestEnvironment {
   private TestEnvironment() {
     app = new App();
     Map<String, String> context = Map.of("environment", "test", "alertEmail", "oncall@example.com",
+        "alertEndpoint", "https://events.example.com/integration/pulso",
         "eksOidcIssuer", OIDC_ISSUER,
         "sourceJdbcUrl", "jdbc:postgresql://sales.abc.us-east-1.rds.amazonaws.com:5432/sales?sslmode=verify-full",
         "sourceSubnetId", SUBNET, "sourceSecurityGroupId", SECURITY_GROUP, "sourceAvailabilityZone", "us-east-1a",
