@@ -51,8 +51,6 @@ public final class BatchStack extends Stack {
   static final String SOURCE_USER = "pulso_report";
 
   private final String jobName;
-  private final Role role;
-  private final CfnSecret sourceSecret;
   private final List<LogGroup> logGroups = new ArrayList<>();
   private final List<Asset> assets = new ArrayList<>();
 
@@ -66,7 +64,7 @@ public final class BatchStack extends Stack {
     // The L1 resource: the L2 Secret would widen the key's policy (CreateGrant for the whole account via Secrets
     // Manager), which the roles' own statements make unnecessary.
     String secretName = "pulso/" + env + "/report-reader";
-    sourceSecret = CfnSecret.Builder.create(this, "SourceCredentials")
+    CfnSecret sourceSecret = CfnSecret.Builder.create(this, "SourceCredentials")
         .name(secretName)
         .description("The sales database's read-only user of Pulso's nightly report (README: its grants)")
         .kmsKeyId(data.key().getKeyArn())
@@ -168,7 +166,7 @@ public final class BatchStack extends Stack {
         allow("DescribeNetwork", List.of("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
             "ec2:DescribeSecurityGroups", "ec2:DescribeVpcEndpoints", "ec2:DescribeRouteTables",
             "ec2:DescribeVpcAttribute"), List.of("*"))));
-    role = Role.Builder.create(this, "JobRole")
+    Role role = Role.Builder.create(this, "JobRole")
         .roleName(roleName)
         .description("Pulso " + env + "'s nightly report job on Glue")
         .assumedBy(new ServicePrincipal("glue.amazonaws.com"))
@@ -302,11 +300,5 @@ public final class BatchStack extends Stack {
     return jobName;
   }
 
-  public Role role() {
-    return role;
-  }
 
-  public CfnSecret sourceSecret() {
-    return sourceSecret;
-  }
 }

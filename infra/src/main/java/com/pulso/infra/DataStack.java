@@ -64,9 +64,6 @@ public final class DataStack extends Stack {
       "budgets.amazonaws.com");
 
   private final Key key;
-  private final Stream stream;
-  private final TableV2 table;
-  private final Bucket bucket;
   private final Topic alerts;
   private final Topic escalation;
 
@@ -93,7 +90,7 @@ public final class DataStack extends Stack {
     } else {
       streamBuilder.streamMode(StreamMode.PROVISIONED).shardCount(parameters.streamShards());
     }
-    stream = streamBuilder.build();
+    Stream stream = streamBuilder.build();
     Validations.of(stream).acknowledge(Acknowledgment.builder().id("AwsSolutions-KDS3")
         .reason("Encrypted with Pulso's customer-managed key rather than aws/kinesis: one key for all of Pulso's"
             + " data, rotated yearly, whose policy names who may use it (the AWS-managed key allows any principal"
@@ -119,7 +116,7 @@ public final class DataStack extends Stack {
               .minCapacity(5).maxCapacity(parameters.tableMaxWriteCapacity()).targetUtilizationPercent(70).build()))
           .build()));
     }
-    table = tableBuilder.build();
+    tableBuilder.build();
 
     Bucket accessLogs = Bucket.Builder.create(this, "ReportsAccessLogs")
         // S3 writes server access logs only to a bucket encrypted with S3-managed keys.
@@ -130,7 +127,7 @@ public final class DataStack extends Stack {
         .lifecycleRules(List.of(LifecycleRule.builder().id("logs-expiry").expiration(Duration.days(365)).build()))
         .removalPolicy(RemovalPolicy.RETAIN)
         .build();
-    bucket = Bucket.Builder.create(this, "Reports")
+    Bucket.Builder.create(this, "Reports")
         .bucketName(parameters.bucketName())
         .encryption(BucketEncryption.KMS)
         .encryptionKey(key)
@@ -217,17 +214,8 @@ public final class DataStack extends Stack {
     return key;
   }
 
-  public Stream stream() {
-    return stream;
-  }
 
-  public TableV2 table() {
-    return table;
-  }
 
-  public Bucket bucket() {
-    return bucket;
-  }
 
   public Topic alerts() {
     return alerts;

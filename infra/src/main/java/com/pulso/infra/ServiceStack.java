@@ -23,8 +23,6 @@ import software.constructs.Construct;
  */
 public final class ServiceStack extends Stack {
 
-  private final Role role;
-
   public ServiceStack(Construct scope, String id, StackProps props, PulsoParameters parameters, DataStack data) {
     super(scope, id, props);
     String issuer = parameters.eksOidcIssuer();
@@ -36,7 +34,7 @@ public final class ServiceStack extends Stack {
             issuer + ":aud", "sts.amazonaws.com")),
         "sts:AssumeRoleWithWebIdentity");
     String bucket = PulsoArns.bucket(this, parameters);
-    role = Role.Builder.create(this, "ServiceRole")
+    Role role = Role.Builder.create(this, "ServiceRole")
         .roleName(PulsoRoles.service(parameters))
         .description("Pulso " + parameters.environment() + "'s pods (IRSA: " + parameters.serviceAccount() + ")")
         .assumedBy(serviceAccount)
@@ -84,7 +82,4 @@ public final class ServiceStack extends Stack {
         .build();
   }
 
-  public Role role() {
-    return role;
-  }
 }
