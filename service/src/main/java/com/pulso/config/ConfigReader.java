@@ -152,6 +152,29 @@ final class ConfigReader {
     return List.copyOf(items);
   }
 
+  /** A number (a threshold, say) from {@code min} to {@code max}. */
+  double decimal(String key, double min, double max) {
+    String value = string(key);
+    try {
+      double parsed = Double.parseDouble(value);
+      if (parsed >= min && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw invalid(key, value, "a number from " + min + " to " + max);
+  }
+
+  /** The names under a section (the rules of {@code alerts.rules}), in the order given. */
+  List<String> names(String key) {
+    Object value = raw(key);
+    if (!(value instanceof JsonObject section)) {
+      throw invalid(key, value, "a section of named entries");
+    }
+    return List.copyOf(section.fieldNames());
+  }
+
   private Object raw(String key) {
     JsonObject node = root;
     String[] path = key.split("\\.");

@@ -1,11 +1,18 @@
 package com.pulso.config;
 
+import com.pulso.alerts.Signal;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.DayOfWeek;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,7 +36,8 @@ public record PulsoConfig(
     Aws aws,
     DevServices devServices,
     Demo demo,
-    Batch batch) {
+    Batch batch,
+    Alerts alerts) {
 
   /**
    * {@code tlsCert}/{@code tlsKey}: PEM files, both or neither (null: plain HTTP). {@code managementPort}:
@@ -151,34 +159,67 @@ public record PulsoConfig(
                       int catchUpDays, Duration firstPoll, Duration maxPoll, String glueJobName, Path localJobJar,
                       Path localClasspathFile, Path localJvmOptionsFile, Path localWorkDir) {}
 
+  /**
+   * Alerts (docs/operations.md).
+   *
+   * @param topicArn           SNS topic of every notification; empty: logged and listed only
+   * @param escalationTopicArn SNS topic of alerts firing for {@code escalateAfter}; empty: none
+   * @param renotify           reminders of a firing alert after it was escalated
+   * @param evaluateEvery      how often members sample their signals and the rules are judged
+   * @param keepResolved       how long resolved alerts are listed
+   */
+  public record Alerts(boolean enabled, String topicArn, String escalationTopicArn, Duration escalateAfter,
+                       Duration renotify, Duration evaluateEvery, Duration keepResolved, BusinessHours businessHours,
+                       List<AlertRule> rules) {}
+
+  /** When sales are expected, in the business zone: {@code days} of the week, {@code from} until {@code to}. */
+  public record BusinessHours(Set<DayOfWeek> days, LocalTime from, LocalTime to) {
+
+    public boolean contains(ZonedDateTime at) {
+      LocalTime time = at.toLocalTime();
+      return days.contains(at.getDayOfWeek()) && !time.isBefore(from) && time.isBefore(to);
+    }
+  }
+
+  /**
+   * A rule: it fires when {@code signal}, taken over {@code window}, is {@code above} (or below) {@code threshold}
+   * for {@code forDuration}, and resolves once it has not been for {@code clearDuration}.
+   */
+  public record AlertRule(String name, Signal signal, boolean above, double threshold, Duration window,
+                          Duration forDuration, Duration clearDuration, String severity) {}
+
   // Copies with one part changed: tests point a config at a fresh database, table or stream.
 
   public PulsoConfig withDatabase(Database changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, changed, source, capture, consume, aggregate, aws, devServices, demo, batch);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, changed, source, capture, consume, aggregate, aws, devServices, demo, batch, alerts);
   }
 
   public PulsoConfig withSource(Source changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, changed, capture, consume, aggregate, aws, devServices, demo, batch);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, changed, capture, consume, aggregate, aws, devServices, demo, batch, alerts);
   }
 
   public PulsoConfig withCapture(Capture changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, changed, consume, aggregate, aws, devServices, demo, batch);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, changed, consume, aggregate, aws, devServices, demo, batch, alerts);
   }
 
   public PulsoConfig withAws(Aws changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, changed, devServices, demo, batch);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, changed, devServices, demo, batch, alerts);
   }
 
   public PulsoConfig withDevServices(DevServices changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, changed, demo, batch);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, changed, demo, batch, alerts);
   }
 
   public PulsoConfig withDemo(Demo changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, changed, batch);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, changed, batch, alerts);
+  }
+
+  public PulsoConfig withAlerts(Alerts changed) {
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, demo, batch, changed);
   }
 
   public PulsoConfig withBatch(Batch changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, demo, changed);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, demo, changed, alerts);
   }
 
   private static final int MIN_KEY_LENGTH = 16;
@@ -309,6 +350,59 @@ public record PulsoConfig(
       throw new ConfigException("devServices.enabled: dev services never run in the aws profile");
     }
     return new PulsoConfig(profile, http, api, r.zone("business.timeZone"), cluster, database, source, capture, consume,
-        aggregate, aws, devServices, demo, batch);
+        aggregate, aws, devServices, demo, batch, alerts(r));
+  }
+
+  private static Alerts alerts(ConfigReader r) {
+    List<AlertRule> rules = new ArrayList<>();
+    for (String name : r.names("alerts.rules")) {
+      String key = "alerts.rules." + name + ".";
+      if (!r.bool(key + "enabled")) {
+        continue;
+      }
+      String signalName = r.nonBlank(key + "signal");
+      Signal signal = Signal.byKey(signalName).orElseThrow(() -> new ConfigException(key + "signal: '" + signalName
+          + "' is not a signal (" + Arrays.stream(Signal.values()).map(Signal::key).toList() + ")"));
+      rules.add(new AlertRule(name, signal, "above".equals(r.oneOf(key + "comparison", Set.of("above", "below"))),
+          r.decimal(key + "threshold", -Double.MAX_VALUE, Double.MAX_VALUE),
+          Duration.ofSeconds(r.integer(key + "windowSeconds", 0, 24 * 3600)),
+          Duration.ofSeconds(r.integer(key + "forSeconds", 0, 24 * 3600)),
+          Duration.ofSeconds(r.integer(key + "clearSeconds", 0, 24 * 3600)),
+          r.oneOf(key + "severity", Set.of("warning", "critical"))));
+    }
+    String[] days = r.nonBlank("alerts.businessHours.days").split("-");
+    if (days.length != 2) {
+      throw new ConfigException("alerts.businessHours.days: a range of days, e.g. MON-SAT");
+    }
+    Set<DayOfWeek> businessDays = EnumSet.noneOf(DayOfWeek.class);
+    DayOfWeek first = day(days[0]);
+    DayOfWeek last = day(days[1]);
+    for (DayOfWeek day = first; ; day = day.plus(1)) {
+      businessDays.add(day);
+      if (day == last) {
+        break;
+      }
+    }
+    return new Alerts(r.bool("alerts.enabled"), r.string("alerts.topicArn"), r.string("alerts.escalationTopicArn"),
+        Duration.ofMinutes(r.integer("alerts.escalateAfterMinutes", 1, 7 * 24 * 60)),
+        Duration.ofMinutes(r.integer("alerts.renotifyMinutes", 1, 7 * 24 * 60)),
+        Duration.ofSeconds(r.integer("alerts.evaluateSeconds", 1, 600)),
+        Duration.ofHours(r.integer("alerts.keepResolvedHours", 1, 24 * 90)),
+        new BusinessHours(businessDays, time(r, "alerts.businessHours.from"), time(r, "alerts.businessHours.to")),
+        List.copyOf(rules));
+  }
+
+  private static DayOfWeek day(String abbreviation) {
+    return Arrays.stream(DayOfWeek.values()).filter(d -> d.name().startsWith(abbreviation.trim().toUpperCase()))
+        .findFirst().orElseThrow(() -> new ConfigException("alerts.businessHours.days: '" + abbreviation
+            + "' is not a day (MON, TUE, WED, THU, FRI, SAT, SUN)"));
+  }
+
+  private static LocalTime time(ConfigReader r, String key) {
+    try {
+      return LocalTime.parse(r.nonBlank(key));
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new ConfigException(key + ": '" + r.string(key) + "' is not a time of day (HH:mm)");
+    }
   }
 }
