@@ -7,6 +7,8 @@ import com.pulso.aws.AwsResources;
 import com.pulso.capture.CaptureVerticle;
 import com.pulso.cluster.ClusterSetup;
 import com.pulso.batch.BatchOrchestrator;
+import com.pulso.alerts.AlertEvaluator;
+import com.pulso.alerts.SignalSampler;
 import com.pulso.cluster.ClusterSingleton;
 import com.pulso.config.ConfigException;
 import com.pulso.config.ConfigLoader;
@@ -26,6 +28,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.sqlclient.Pool;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -166,6 +169,12 @@ public final class Main {
     if (config.batch().enabled()) {
       // Batch: one leader schedules, runs and checks the nightly reports.
       deploy(() -> new ClusterSingleton("batch", () -> BatchOrchestrator.of(vertx, config, pool, aws, metrics.registry()),
+          new DeploymentOptions()), new DeploymentOptions());
+    }
+    if (config.alerts().enabled()) {
+      // Alerts: every member samples its signals, one judges the rules for the cluster and notifies.
+      deploy(() -> new SignalSampler(config.alerts(), metrics.registry(), Clock.systemUTC()), new DeploymentOptions());
+      deploy(() -> new ClusterSingleton("alerts", () -> new AlertEvaluator(config, pool, aws, Clock.systemUTC()),
           new DeploymentOptions()), new DeploymentOptions());
     }
     // Keys on a pool of their own: a flood of made-up keys must not take the capture's connections.

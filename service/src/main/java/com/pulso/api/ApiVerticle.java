@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.pulso.aggregate.BaselineWriter;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsReader;
+import com.pulso.alerts.AlertStore;
 import com.pulso.aws.AwsClients;
 import com.pulso.batch.BatchRuns;
 import com.pulso.batch.ReportStore;
@@ -111,7 +112,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route("/v1/*").handler(new RateLimiter(config.api().rateLimitPerMinute(), Clock.systemUTC()));
     router.post("/v1/stream-tickets").handler(tickets.issuing(providers));
     ProviderRoutes.mount(router, config, pool, providers, figures, reports);
-    AdminRoutes.mount(router, keys);
+    AdminRoutes.mount(router, keys, new AlertStore(pool), config.alerts().keepResolved());
     BatchRunRoutes.mount(router, new BatchRuns(pool), config.businessZone(), Clock.systemUTC());
     router.route().last().handler(ctx -> ctx.fail(Problem.notFound("no such resource: " + ctx.request().method()
         + " " + ctx.request().path())));

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -29,10 +30,22 @@ final class RequestMetrics implements Handler<RoutingContext> {
 
   private final MeterRegistry registry;
   private final ConcurrentHashMap<Key, Timer> timers = new ConcurrentHashMap<>();
+  /**
+   * Every answer in one histogram of a few buckets: the member's API p99, merged across members by the
+   * alerts (AlertEvaluator) without a histogram per route and status.
+   */
+  private final Timer latency;
 
   RequestMetrics(MeterRegistry registry) {
     this.registry = registry;
+    this.latency = Timer.builder("pulso.api.latency")
+        .description("HTTP answers of this member, from routing to the answer's end, all routes")
+        .serviceLevelObjectives(LATENCY_BUCKETS)
+        .register(registry);
   }
+
+  private static final Duration[] LATENCY_BUCKETS = java.util.stream.LongStream.of(5, 10, 25, 50, 100, 250, 500, 1000,
+      2500, 5000, 10000).mapToObj(Duration::ofMillis).toArray(Duration[]::new);
 
   @Override
   public void handle(RoutingContext ctx) {
@@ -42,8 +55,10 @@ final class RequestMetrics implements Handler<RoutingContext> {
       String template = route == null || route.getPath() == null ? "other" : route.getPath();
       HttpMethod method = ctx.request().method();
       String methodTag = KNOWN_METHODS.contains(method) ? method.name() : "other";
+      long elapsed = System.nanoTime() - start;
       timers.computeIfAbsent(new Key(template, methodTag, ctx.response().getStatusCode()), this::timer)
-          .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+          .record(elapsed, TimeUnit.NANOSECONDS);
+      latency.record(elapsed, TimeUnit.NANOSECONDS);
     });
     ctx.next();
   }

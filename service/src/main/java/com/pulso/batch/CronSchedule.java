@@ -30,6 +30,12 @@ public final class CronSchedule {
         .orElseThrow(() -> new IllegalStateException("cron '" + expression + "' never fires after " + now));
   }
 
+  /** The last time at or before {@code now} (in {@code now}'s zone) the schedule fired. */
+  public ZonedDateTime previous(ZonedDateTime now) {
+    return times.lastExecution(now.plusNanos(1))
+        .orElseThrow(() -> new IllegalStateException("cron '" + expression + "' never fired before " + now));
+  }
+
   @Override
   public String toString() {
     return expression;
