@@ -151,8 +151,8 @@ public final class DataStack extends Stack {
         .removalPolicy(RemovalPolicy.RETAIN)
         .build();
 
-    alerts = topic("Alerts", "pulso-" + parameters.environment() + "-alerts", parameters);
-    escalation = topic("Escalation", "pulso-" + parameters.environment() + "-escalation", parameters);
+    alerts = topic("Alerts", PulsoArns.topicName(parameters, "alerts"), parameters);
+    escalation = topic("Escalation", PulsoArns.topicName(parameters, "escalation"), parameters);
   }
 
   /**

@@ -25,6 +25,16 @@ final class PulsoArns {
     return "arn:" + stack.getPartition() + ":s3:::" + parameters.bucketName();
   }
 
+  /** The name of one of the alert topics: {@code alerts} or {@code escalation}. */
+  static String topicName(PulsoParameters parameters, String topic) {
+    return "pulso-" + parameters.environment() + "-" + topic;
+  }
+
+  static String topic(Stack stack, PulsoParameters parameters, String topic) {
+    return "arn:" + stack.getPartition() + ":sns:" + stack.getRegion() + ":" + stack.getAccount() + ":"
+        + topicName(parameters, topic);
+  }
+
   static String job(Stack stack, PulsoParameters parameters) {
     return "arn:" + stack.getPartition() + ":glue:" + stack.getRegion() + ":" + stack.getAccount() + ":job/"
         + parameters.glueJobName();

@@ -56,6 +56,10 @@ public final class ServiceStack extends Stack {
             // The batch leader starts, follows and stops the nightly job.
             allow("ReportJob", List.of("glue:StartJobRun", "glue:GetJobRun", "glue:BatchStopJobRun"),
                 PulsoArns.job(this, parameters)),
+            // The alerts' notifications (alerts.topicArn, alerts.escalationTopicArn).
+            PolicyStatement.Builder.create().sid("AlertTopics").effect(Effect.ALLOW).actions(List.of("sns:Publish"))
+                .resources(List.of(PulsoArns.topic(this, parameters, "alerts"), PulsoArns.topic(this, parameters, "escalation")))
+                .build(),
             // The services above encrypt and decrypt with Pulso's key on the pods' behalf (LeastPrivilegeTest
             // derives these actions from the operations called).
             PolicyStatement.Builder.create().sid("Key").effect(Effect.ALLOW)
@@ -64,7 +68,8 @@ public final class ServiceStack extends Stack {
                 .conditions(Map.of("StringEquals", Map.of("kms:ViaService", List.of(
                     "kinesis." + getRegion() + ".amazonaws.com",
                     "dynamodb." + getRegion() + ".amazonaws.com",
-                    "s3." + getRegion() + ".amazonaws.com"))))
+                    "s3." + getRegion() + ".amazonaws.com",
+                    "sns." + getRegion() + ".amazonaws.com"))))
                 .build())).build()))
         .build();
     // As cdk-nag names them: tokens as <AWS::Partition>.

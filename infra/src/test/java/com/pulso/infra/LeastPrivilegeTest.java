@@ -149,6 +149,7 @@ class LeastPrivilegeTest {
       case "bucket" -> BUCKET;
       case "object" -> BUCKET + "/" + call.detail() + "some-key";
       case "job" -> "arn:aws:glue:" + REGION + ":" + ACCOUNT + ":job/" + P.glueJobName();
+      case "topic" -> "arn:aws:sns:" + REGION + ":" + ACCOUNT + ":pulso-" + P.environment() + "-" + call.detail();
       case "secret" -> "${Ref:" + ENV.resources(ENV.stacks.batch(), "AWS::SecretsManager::Secret").keySet().iterator().next() + "}";
       default -> throw new AssertionError("a call on no known resource: " + call);
     };
@@ -187,6 +188,8 @@ class LeastPrivilegeTest {
     return switch (action) {
       case "kinesis:PutRecords", "s3:PutObject" -> Set.of("kms:GenerateDataKey");
       case "kinesis:GetRecords", "s3:GetObject", "secretsmanager:GetSecretValue" -> Set.of("kms:Decrypt");
+      // A publisher to an encrypted topic makes the message's data key, and SNS checks it can decrypt it.
+      case "sns:Publish" -> Set.of("kms:GenerateDataKey", "kms:Decrypt");
       default -> action.startsWith("dynamodb:") && !action.equals("dynamodb:DescribeTable")
           ? Set.of("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey") : Set.of();
     };

@@ -25,7 +25,8 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
  *
  * <p>One line per distinct call, tab-separated: the IAM service prefix, the SDK operation, the kind of
  * resource it named (stream, table, bucket, object, topic, job) and a detail: for an object, the first
- * segment of its key ({@code reports/}); for a created table, its key schema; then the server's class
+ * segment of its key ({@code reports/}); for a topic, the last word of its name ({@code alerts}); for a created
+ * table, its key schema; then the server's class
  * that made it (infra tells the local profile's calls by it). Lines go to
  * {@code <pulso.aws.calls.record>/<pid>.tsv} as they are first seen; without that property nothing is recorded.
  */
@@ -83,8 +84,10 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
         .or(() -> request.getValueForField("ShardIterator", String.class)).isPresent()) {
       return "stream\t";
     }
-    if (request.getValueForField("TopicArn", String.class).isPresent()) {
-      return "topic\t";
+    Optional<String> topic = request.getValueForField("TopicArn", String.class);
+    if (topic.isPresent()) {
+      // Which of Pulso's topics: the last word of its name (pulso-<env>-alerts, pulso-<env>-escalation).
+      return "topic\t" + topic.get().substring(topic.get().lastIndexOf('-') + 1);
     }
     if (request.getValueForField("JobName", String.class).isPresent()) {
       return "job\t";
