@@ -39,4 +39,25 @@ class ServiceStackTest {
     assertThat(Files.readString(k8s.resolve("base/deployment.yaml")))
         .contains("serviceAccountName: " + ENV.parameters.serviceAccountName());
   }
+
+  @Test
+  void theEksOverlaysSettingsNameWhatTheStacksMakeForProd() throws Exception {
+    java.util.Properties settings = new java.util.Properties();
+    try (var reader = Files.newBufferedReader(Path.of(System.getProperty("pulso.home", ".."))
+        .resolve("k8s/overlays/eks/settings.env"))) {
+      settings.load(reader);
+    }
+    software.amazon.awscdk.App app = new software.amazon.awscdk.App();
+    Map.of("eksOidcIssuer", "x", "sourceJdbcUrl", "x", "sourceSubnetId", "x", "sourceSecurityGroupId", "x",
+        "sourceAvailabilityZone", "x").forEach(app.getNode()::setContext);
+    PulsoParameters prod = PulsoParameters.of(app.getNode());
+    assertThat(settings).containsEntry("PULSO_AWS_KINESIS_STREAM", prod.streamName())
+        .containsEntry("PULSO_AWS_DYNAMODB_TABLE", prod.tableName())
+        .containsEntry("PULSO_AWS_S3_BUCKET", prod.bucketName())
+        .containsEntry("PULSO_BATCH_GLUE_JOB_NAME", prod.glueJobName())
+        .containsEntry("PULSO_AWS_REGION", prod.region());
+    assertThat(settings.getProperty("PULSO_ALERTS_TOPIC_ARN")).endsWith(":" + PulsoArns.topicName(prod, "alerts"));
+    assertThat(settings.getProperty("PULSO_ALERTS_ESCALATION_TOPIC_ARN"))
+        .endsWith(":" + PulsoArns.topicName(prod, "escalation"));
+  }
 }
