@@ -68,6 +68,7 @@ public final class ApiVerticle extends VerticleBase {
     router = Router.router(vertx);
     RequestMetrics requests = new RequestMetrics(registry);
     router.route().handler(requests);
+    router.route().handler(new AccessLog());
     if (config.http().tls()) {
       // Browsers that saw Pulso over HTTPS never try it in plain text again (a year).
       router.route().handler(ctx -> {

@@ -51,16 +51,24 @@ final class RequestMetrics implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     long start = System.nanoTime();
     ctx.addEndHandler(ended -> {
-      Route route = ctx.currentRoute();
-      String template = route == null || route.getPath() == null ? "other" : route.getPath();
-      HttpMethod method = ctx.request().method();
-      String methodTag = KNOWN_METHODS.contains(method) ? method.name() : "other";
       long elapsed = System.nanoTime() - start;
-      timers.computeIfAbsent(new Key(template, methodTag, ctx.response().getStatusCode()), this::timer)
+      timers.computeIfAbsent(new Key(routeTemplate(ctx), methodTag(ctx), ctx.response().getStatusCode()), this::timer)
           .record(elapsed, TimeUnit.NANOSECONDS);
       latency.record(elapsed, TimeUnit.NANOSECONDS);
     });
     ctx.next();
+  }
+
+  /** The template of the route that answered ({@code other}: the error handler, an unknown path). */
+  static String routeTemplate(RoutingContext ctx) {
+    Route route = ctx.currentRoute();
+    return route == null || route.getPath() == null ? "other" : route.getPath();
+  }
+
+  /** The request's method, or {@code other} for a token outside HTTP's usual ones. */
+  static String methodTag(RoutingContext ctx) {
+    HttpMethod method = ctx.request().method();
+    return KNOWN_METHODS.contains(method) ? method.name() : "other";
   }
 
   private Timer timer(Key key) {

@@ -950,6 +950,61 @@ class ProviderApiTest {
     }
   }
 
+  @Test
+  void everyAnswerCarriesARequestIdAndLeavesOneAccessLineWithoutAnySecret() throws Exception {
+    ch.qos.logback.classic.Logger access = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("pulso.access");
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+        new ch.qos.logback.core.read.ListAppender<>();
+    lines.start();
+    access.addAppender(lines);
+    try {
+      String ticket = new JsonObject(send("POST", "/v1/stream-tickets", providerOneKey).body()).getString("ticket");
+      List<HttpResponse<String>> answers = List.of(
+          get("/v1/providers/1/daily-sales?date=" + DAY, providerOneKey),
+          get("/v1/providers/1/stream?ticket=" + ticket, null),
+          get("/v1/admin/alerts", ADMIN),
+          get("/v1/admin/alerts", providerOneKey),
+          get("/v1/providers/1/summary?from=" + DAY + "&to=" + DAY, "pulso_wrongkey0123456789"));
+      assertThat(answers.stream().map(HttpResponse::statusCode)).containsExactly(200, 400, 200, 403, 401);
+      assertThat(new JsonObject(answers.get(2).body()).fieldNames()).containsExactlyInAnyOrder("active", "events");
+
+      for (HttpResponse<String> answer : answers) {
+        String id = answer.headers().firstValue("x-request-id").orElseThrow();
+        assertThat(id).matches("[0-9a-f]{16}");
+        Await.waitUntil(() -> lines.list.stream().anyMatch(line -> line.getFormattedMessage().startsWith(id)),
+            Duration.ofSeconds(5), "the access line of " + id);
+      }
+      String daily = line(lines, answers.get(0));
+      assertThat(daily).isEqualTo(answers.get(0).headers().firstValue("x-request-id").orElseThrow()
+          + " GET /v1/providers/:providerId/daily-sales provider=1 status=200 " + daily.split(" ")[5] + " ms "
+          + answers.get(0).body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + " bytes");
+      assertThat(line(lines, answers.get(2))).contains(" GET /v1/admin/alerts provider=admin status=200 ");
+      assertThat(line(lines, answers.get(4))).contains(" provider=- status=401 ");
+      // The JSON line's fields (aws profile) are the same, as key-values.
+      ch.qos.logback.classic.spi.ILoggingEvent event = lines.list.stream()
+          .filter(line -> line.getFormattedMessage().equals(daily)).findFirst().orElseThrow();
+      assertThat(event.getKeyValuePairs().stream().map(pair -> pair.key + "=" + pair.value))
+          .contains("route=/v1/providers/:providerId/daily-sales", "provider=1", "status=200");
+      for (ch.qos.logback.classic.spi.ILoggingEvent line : lines.list) {
+        String text = line.getFormattedMessage() + line.getKeyValuePairs();
+        assertThat(text).doesNotContain(providerOneKey).doesNotContain(ADMIN).doesNotContain(ticket)
+            .doesNotContain("pulso_wrongkey");
+        if (!config.database().password().isEmpty()) {
+          assertThat(text).doesNotContain(config.database().password());
+        }
+      }
+    } finally {
+      access.detachAppender(lines);
+    }
+  }
+
+  private static String line(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines,
+                             HttpResponse<String> answer) {
+    String id = answer.headers().firstValue("x-request-id").orElseThrow();
+    return lines.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .filter(line -> line.startsWith(id)).findFirst().orElseThrow();
+  }
+
   private static HttpResponse<String> get(String path, String key) throws Exception {
     return send("GET", path, key);
   }
