@@ -18,6 +18,7 @@ import com.pulso.db.Postgres;
 import com.pulso.devservices.DemoData;
 import com.pulso.devservices.DemoSalesVerticle;
 import com.pulso.devservices.DevServices;
+import com.pulso.observability.CloudWatchMetrics;
 import com.pulso.observability.EventLoopDelayProbe;
 import com.pulso.observability.Metrics;
 import com.pulso.observability.Readiness;
@@ -176,6 +177,10 @@ public final class Main {
       deploy(() -> new SignalSampler(config.alerts(), metrics.registry(), Clock.systemUTC()), new DeploymentOptions());
       deploy(() -> new ClusterSingleton("alerts", () -> new AlertEvaluator(config, pool, aws, Clock.systemUTC()),
           new DeploymentOptions()), new DeploymentOptions());
+    }
+    if (config.cloudWatch().enabled()) {
+      deploy(() -> new CloudWatchMetrics(config.cloudWatch(), metrics.registry(), aws, Clock.systemUTC()),
+          new DeploymentOptions());
     }
     // Keys on a pool of their own: a flood of made-up keys must not take the capture's connections.
     ApiKeys keys = new ApiKeys(Postgres.pool(vertx, config.database(), KEY_POOL_SIZE),

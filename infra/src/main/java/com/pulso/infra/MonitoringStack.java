@@ -32,7 +32,7 @@ import software.constructs.Construct;
 /**
  * How operators see Pulso without asking it: a dashboard of its business and technical figures, and
  * alarms that fire even when every Pulso member is down or wedged — on the absence of its heartbeat, on
- * the age of the newest change it applied (missing data counts as breaching), on the stream's iterator
+ * the capture's lag (missing data counts as breaching), on the figures' freshness, on the stream's iterator
  * age and the table's throttling (AWS's own metrics), on the nightly job's failure (Glue's events) — to
  * the alerts topic, and the worst to the escalation topic too; Pulso's log group; a monthly cost budget.
  */
@@ -57,7 +57,8 @@ public final class MonitoringStack extends Stack {
         .build();
 
     Metric heartbeats = pulso(AwsLayout.HEARTBEAT_METRIC, "SampleCount", environment);
-    Metric changeAge = pulso(AwsLayout.APPLIED_CHANGE_AGE_METRIC, "Maximum", environment);
+    Metric captureLag = pulso(AwsLayout.CAPTURE_LAG_METRIC, "Maximum", environment);
+    Metric freshness = pulso(AwsLayout.FRESHNESS_METRIC, "p99", environment);
     Metric applied = pulso(AwsLayout.CHANGES_APPLIED_METRIC, "Sum", environment);
     Metric deadLetters = pulso(AwsLayout.DEAD_LETTERS_METRIC, "Sum", environment);
     Metric iteratorAge = Metric.Builder.create().namespace("AWS/Kinesis").metricName("GetRecords.IteratorAgeMilliseconds")
@@ -77,9 +78,15 @@ public final class MonitoringStack extends Stack {
         ComparisonOperator.LESS_THAN_THRESHOLD, 15, TreatMissingData.BREACHING);
     stillDown.addAlarmAction(new SnsAction(escalation));
     stillDown.addOkAction(new SnsAction(escalation));
-    // Figures older than 2 minutes for 3 minutes: the real-time path is stalled, whatever Pulso says of itself.
-    Alarm stale = alarm("FiguresStale", "The newest change applied to the figures is over 2 minutes old", changeAge, 120,
-        ComparisonOperator.GREATER_THAN_THRESHOLD, 3, TreatMissingData.BREACHING);
+    // The capture a minute behind the source for 3 minutes, or silent (its member gone, the singleton not
+    // re-elected): the real-time path is stalled at its start, whatever the rest says. Idle is 0, not missing.
+    Alarm captureBehind = alarm("CaptureBehind", "The capture is over 60 s behind the source, or not reporting",
+        captureLag, 60, ComparisonOperator.GREATER_THAN_THRESHOLD, 3, TreatMissingData.BREACHING);
+    captureBehind.addAlarmAction(new SnsAction(alerts));
+    captureBehind.addOkAction(new SnsAction(alerts));
+    // p99 of commit → applied over 2 s for 3 minutes; no sales is no data, not an incident.
+    Alarm stale = alarm("FiguresStale", "p99 of source commit to applied figures is over 2 s", freshness, 2,
+        ComparisonOperator.GREATER_THAN_THRESHOLD, 3, TreatMissingData.NOT_BREACHING);
     stale.addAlarmAction(new SnsAction(alerts));
     stale.addOkAction(new SnsAction(alerts));
     // A consumer a minute behind the stream's head (Kinesis's own figure: fires with every consumer dead).
@@ -109,10 +116,10 @@ public final class MonitoringStack extends Stack {
     Dashboard.Builder.create(this, "Dashboard").dashboardName("Pulso-" + env)
         .widgets(List.of(
             List.of(TextWidget.Builder.create().markdown("# Pulso " + env + "\nBusiness figures, then the pipeline's"
-                + " health. Alarms: PulsoDown, FiguresStale, ConsumersBehind, TableThrottled; the nightly job's failures"
+                + " health. Alarms: PulsoDown, CaptureBehind, FiguresStale, ConsumersBehind, TableThrottled; the nightly job's failures"
                 + " come from Glue's events.").width(24).height(2).build()),
             List.of(graph("Changes applied and sales captured per minute", List.of(applied, incoming)),
-                graph("Age of the newest applied change (s)", List.of(changeAge)),
+                graph("Freshness p99 and capture lag (s)", List.of(freshness, captureLag)),
                 graph("Dead letters (rows Pulso could not count)", List.of(deadLetters))),
             List.of(graph("API answers by status class", List.of(
                     pulso(AwsLayout.API_ANSWERS_METRIC, "Sum", Map.of(AwsLayout.ENVIRONMENT_DIMENSION, env,

@@ -60,6 +60,11 @@ public final class ServiceStack extends Stack {
             PolicyStatement.Builder.create().sid("AlertTopics").effect(Effect.ALLOW).actions(List.of("sns:Publish"))
                 .resources(List.of(PulsoArns.topic(this, parameters, "alerts"), PulsoArns.topic(this, parameters, "escalation")))
                 .build(),
+            // Pulso's own metrics: PutMetricData takes no resource; the namespace condition is its bound.
+            PolicyStatement.Builder.create().sid("PulsoMetrics").effect(Effect.ALLOW)
+                .actions(List.of("cloudwatch:PutMetricData")).resources(List.of("*"))
+                .conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", AwsLayout.METRICS_NAMESPACE)))
+                .build(),
             // The services above encrypt and decrypt with Pulso's key on the pods' behalf (LeastPrivilegeTest
             // derives these actions from the operations called).
             PolicyStatement.Builder.create().sid("Key").effect(Effect.ALLOW)
@@ -78,6 +83,8 @@ public final class ServiceStack extends Stack {
         + " run under reports/ (ReportLayout): the role reads them, only there");
     Findings.acknowledgeWildcard(role, objects + AwsLayout.DEAD_LETTERS_PREFIX + "*", "Dead letters are objects named by"
         + " stream, shard and sequence number: the role writes them, only under dead-letters/");
+    Findings.acknowledgeWildcard(role, "*", "cloudwatch:PutMetricData alone, which takes no resource: bound to the"
+        + " namespace " + AwsLayout.METRICS_NAMESPACE + " by the cloudwatch:namespace condition");
     CfnOutput.Builder.create(this, "ServiceRoleArn").value(role.getRoleArn())
         .description("k8s/overlays/eks/parameters.env: roleArn").build();
   }

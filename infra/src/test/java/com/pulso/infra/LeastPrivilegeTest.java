@@ -33,8 +33,16 @@ class LeastPrivilegeTest {
   private static final PulsoParameters P = ENV.parameters;
   private static final String BUCKET = "arn:aws:s3:::" + P.bucketName();
 
-  /** An IAM action on a resource ARN; {@code prefix}: the key prefix a ListBucket lists (its s3:prefix condition). */
-  record Permission(String action, String resource, String prefix) {}
+  /**
+   * An IAM action on a resource ARN, with the request's condition keys that matter ({@code s3:prefix}: the key
+   * prefix a ListBucket lists; {@code cloudwatch:namespace}: where metrics go).
+   */
+  record Permission(String action, String resource, Map<String, String> context) {
+
+    Permission(String action, String resource) {
+      this(action, resource, Map.of());
+    }
+  }
 
   /** An Allow statement of a role's policy, rendered. */
   record Statement(String sid, List<String> actions, List<String> resources, Map<String, Object> condition) {
@@ -42,17 +50,26 @@ class LeastPrivilegeTest {
     boolean allows(Permission needed) {
       return actions.stream().anyMatch(action -> matches(action, needed.action()))
           && resources.stream().anyMatch(resource -> matches(resource, needed.resource()))
-          && prefixAllowed(needed.prefix());
+          && conditionsHold(needed.context());
     }
 
+    /** As IAM: each StringEquals/StringLike key must be in the request and match; a missing key fails. */
     @SuppressWarnings("unchecked")
-    private boolean prefixAllowed(String prefix) {
-      Object like = condition.get("StringLike");
-      if (!(like instanceof Map<?, ?> map) || !map.containsKey("s3:prefix")) {
-        return true;
+    private boolean conditionsHold(Map<String, String> context) {
+      for (Map.Entry<String, Object> operator : condition.entrySet()) {
+        boolean like = operator.getKey().equals("StringLike");
+        for (Map.Entry<String, Object> key : ((Map<String, Object>) operator.getValue()).entrySet()) {
+          if (key.getKey().startsWith("kms:")) {
+            continue;
+          }
+          String value = context.get(key.getKey());
+          if (value == null || list(key.getValue()).stream().noneMatch(wanted -> like
+              ? matches(wanted.toString(), value) : wanted.toString().equals(value))) {
+            return false;
+          }
+        }
       }
-      return prefix != null && list(((Map<String, Object>) map).get("s3:prefix")).stream()
-          .anyMatch(pattern -> matches(pattern.toString(), prefix));
+      return true;
     }
   }
 
@@ -118,7 +135,8 @@ class LeastPrivilegeTest {
     assertThat(localOnlySeen).as("the local-only calls, each seen in the record")
         .containsExactlyInAnyOrderElementsOf(LOCAL_ONLY.keySet());
     everyActionAllowedIsUsed(policy, used, Map.of());
-    assertThat(wildcardResources(policy)).containsExactlyInAnyOrder(BUCKET + "/reports/*", BUCKET + "/dead-letters/*");
+    assertThat(wildcardResources(policy)).containsExactlyInAnyOrder(BUCKET + "/reports/*", BUCKET + "/dead-letters/*",
+        "*");
     theKeyIsUsedOnlyAsTheCallsNeed(policy, production);
   }
 
@@ -151,6 +169,8 @@ class LeastPrivilegeTest {
       case "job" -> "arn:aws:glue:" + REGION + ":" + ACCOUNT + ":job/" + P.glueJobName();
       case "topic" -> "arn:aws:sns:" + REGION + ":" + ACCOUNT + ":pulso-" + P.environment() + "-" + call.detail();
       case "secret" -> "${Ref:" + ENV.resources(ENV.stacks.batch(), "AWS::SecretsManager::Secret").keySet().iterator().next() + "}";
+      // PutMetricData takes no resource: any ARN stands for it, the namespace is in the context.
+      case "namespace" -> "arn:aws:cloudwatch:" + REGION + ":" + ACCOUNT + ":*";
       default -> throw new AssertionError("a call on no known resource: " + call);
     };
     String object = call.detail() + "some-key";
@@ -175,8 +195,9 @@ class LeastPrivilegeTest {
       }
     };
     return actions.stream().map(action -> action.equals("s3:ListBucket")
-        ? new Permission(action, BUCKET, call.kind().equals("object") ? object : null)
-        : new Permission(action, resource, null)).toList();
+        ? new Permission(action, BUCKET, call.kind().equals("object") ? Map.of("s3:prefix", object) : Map.of())
+        : call.kind().equals("namespace") ? new Permission(action, resource, Map.of("cloudwatch:namespace", call.detail()))
+        : new Permission(action, resource)).toList();
   }
 
   /**
@@ -224,7 +245,7 @@ class LeastPrivilegeTest {
       assertThat(statement.actions()).as("statement %s: no wildcard action", statement.sid()).noneMatch(a -> a.contains("*"));
       if (statement.resources().contains("*")) {
         assertThat(statement.actions()).as("statement %s: '*' only for actions without resource-level permissions",
-            statement.sid()).allMatch(a -> a.startsWith("ec2:Describe"));
+            statement.sid()).allMatch(a -> a.startsWith("ec2:Describe") || a.equals("cloudwatch:PutMetricData"));
       }
       if (runtime.containsKey(statement.sid()) || statement.actions().stream().anyMatch(a -> a.startsWith("kms:"))) {
         continue;

@@ -35,8 +35,12 @@ class MonitoringStackTest {
     assertThat(TestEnvironment.list(alarm("PulsoDownEscalated").get("AlarmActions")).stream()
         .map(MonitoringStackTest::topic).toList()).singleElement().asString().contains("Escalation");
     assertThat(alarm("PulsoDownEscalated")).containsEntry("EvaluationPeriods", 15);
-    assertThat(alarm("FiguresStale")).containsEntry("MetricName", AwsLayout.APPLIED_CHANGE_AGE_METRIC)
-        .containsEntry("TreatMissingData", "breaching").containsEntry("Threshold", 120);
+    assertThat(alarm("CaptureBehind")).containsEntry("MetricName", AwsLayout.CAPTURE_LAG_METRIC)
+        .containsEntry("TreatMissingData", "breaching").containsEntry("Threshold", 60);
+    // No sales at night is no freshness data: not an incident.
+    assertThat(alarm("FiguresStale")).containsEntry("MetricName", AwsLayout.FRESHNESS_METRIC)
+        .containsEntry("ExtendedStatistic", "p99").containsEntry("TreatMissingData", "notBreaching")
+        .containsEntry("Threshold", 2);
     assertThat(alarm("PulsoDown").get("OKActions")).isNotNull();
   }
 

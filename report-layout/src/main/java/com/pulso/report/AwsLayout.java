@@ -34,8 +34,10 @@ public final class AwsLayout {
   public static final String METRICS_NAMESPACE = "Pulso";
   /** 1 per member and minute while it runs (dimension {@value #ENVIRONMENT_DIMENSION}): its absence is Pulso down. */
   public static final String HEARTBEAT_METRIC = "Heartbeat";
-  /** Seconds from the commit of the newest change applied to the figures to now (maximum per minute). */
-  public static final String APPLIED_CHANGE_AGE_METRIC = "AppliedChangeAgeSeconds";
+  /** How far behind the source the capture is, seconds (0 when idle and caught up); published by the capture's member. */
+  public static final String CAPTURE_LAG_METRIC = "CaptureLagSeconds";
+  /** Source commit → applied in DynamoDB, seconds, as a distribution (CloudWatch takes its percentiles). */
+  public static final String FRESHNESS_METRIC = "FreshnessSeconds";
   /** Changes applied to the figures. */
   public static final String CHANGES_APPLIED_METRIC = "ChangesApplied";
   /** Source rows or records Pulso could not count, kept aside. */

@@ -32,6 +32,7 @@ import software.amazon.awssdk.core.client.builder.SdkAsyncClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.glue.GlueAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
@@ -74,6 +75,7 @@ public final class AwsClients implements AutoCloseable {
   private final S3Presigner s3Presigner;
   private final GlueAsyncClient glue;
   private final SnsAsyncClient sns;
+  private final CloudWatchAsyncClient cloudWatch;
 
   public AwsClients(Vertx vertx, PulsoConfig config, MeterRegistry registry) {
     this.vertx = vertx;
@@ -90,6 +92,7 @@ public final class AwsClients implements AutoCloseable {
     this.s3Presigner = buildS3Presigner();
     this.glue = configure(GlueAsyncClient.builder(), this.config.glueEndpoint()).build();
     this.sns = configure(SnsAsyncClient.builder(), this.config.snsEndpoint()).build();
+    this.cloudWatch = configure(CloudWatchAsyncClient.builder(), this.config.cloudWatchEndpoint()).build();
   }
 
   public KinesisAsyncClient kinesis() {
@@ -127,6 +130,10 @@ public final class AwsClients implements AutoCloseable {
 
   public SnsAsyncClient sns() {
     return sns;
+  }
+
+  public CloudWatchAsyncClient cloudWatch() {
+    return cloudWatch;
   }
 
   /**
@@ -187,7 +194,8 @@ public final class AwsClients implements AutoCloseable {
   @Override
   public void close() {
     List<RuntimeException> failures = new ArrayList<>();
-    for (AutoCloseable resource : List.<AutoCloseable>of(kinesis, dynamoDb, s3, s3Presigner, glue, sns, http, awsCredentials)) {
+    for (AutoCloseable resource : List.<AutoCloseable>of(kinesis, dynamoDb, s3, s3Presigner, glue, sns, cloudWatch, http,
+        awsCredentials)) {
       try {
         resource.close();
       } catch (Exception e) {

@@ -77,6 +77,8 @@ public final class CaptureVerticle extends VerticleBase {
   private boolean restartPointsOffered = true;
   private long restartPointAskedNanos;
   private final AtomicLong lastShippedCommitMillis = new AtomicLong();
+  /** When the last poll that read the slot to its end (or found nothing new) started. */
+  private final AtomicLong caughtUpMillis = new AtomicLong();
   private final AtomicLong retainedWal = new AtomicLong();
   private long walTimerId = -1;
   private Counter deadLettered;
@@ -100,9 +102,15 @@ public final class CaptureVerticle extends VerticleBase {
         .description("Source commit to acknowledged by Kinesis, per transaction (per publish of a large one)")
         .publishPercentileHistogram()
         .register(registry);
-    Gauge.builder("pulso.capture.lag.seconds", lastShippedCommitMillis,
-            last -> last.get() == 0 ? 0 : (System.currentTimeMillis() - last.get()) / 1000.0)
-        .description("Now minus the commit time of the last change shipped to Kinesis")
+    // Idle is not behind: a poll that found the slot read to its end vouches for every commit before it
+    // started, so a quiet sales table keeps the lag at the poll interval, and a capture that cannot poll,
+    // or reads a backlog, shows its age.
+    Gauge.builder("pulso.capture.lag.seconds", this, capture -> {
+          long upTo = Math.max(capture.lastShippedCommitMillis.get(), capture.caughtUpMillis.get());
+          return upTo == 0 ? 0 : Math.max(0, System.currentTimeMillis() - upTo) / 1000.0;
+        })
+        .description("How far behind the source the capture is: now minus the newer of the last shipped change's"
+            + " commit time and the start of the last poll that read the slot to its end")
         .register(registry);
     Gauge.builder("pulso.capture.slot.retained.wal.bytes", retainedWal, AtomicLong::get)
         .description("WAL the replication slot keeps from being recycled")
@@ -168,8 +176,10 @@ public final class CaptureVerticle extends VerticleBase {
    * is nothing to read, and the costly peek is skipped. That is what lets the capture look often.
    */
   private Future<Long> poll() {
+    long started = System.currentTimeMillis();
     return slot.walFlushPosition().compose(flushed -> {
       if (flushed.equals(walReadTo)) {
+        caughtUpMillis.set(started);
         return Future.succeededFuture(0L);
       }
       walReadTo = null;
@@ -190,6 +200,7 @@ public final class CaptureVerticle extends VerticleBase {
               .map(advanced -> {
                 if (readAll) {
                   walReadTo = flushed;
+                  caughtUpMillis.set(started);
                 }
                 return read;
               });

@@ -37,7 +37,8 @@ public record PulsoConfig(
     DevServices devServices,
     Demo demo,
     Batch batch,
-    Alerts alerts) {
+    Alerts alerts,
+    CloudWatch cloudWatch) {
 
   /**
    * {@code tlsCert}/{@code tlsKey}: PEM files, both or neither (null: plain HTTP). {@code managementPort}:
@@ -129,7 +130,7 @@ public record PulsoConfig(
 
   /** Endpoint overrides are null for the real AWS endpoint of the region. */
   public record Aws(String region, boolean manageResources, URI kinesisEndpoint, URI dynamoDbEndpoint,
-                    URI s3Endpoint, URI glueEndpoint, URI snsEndpoint, String kinesisStream,
+                    URI s3Endpoint, URI glueEndpoint, URI snsEndpoint, URI cloudWatchEndpoint, String kinesisStream,
                     int kinesisShards, String dynamoDbTable, String s3Bucket, String s3KmsKeyId, AwsHttp http) {
 
     /** Whether objects are encrypted with a KMS key of ours ({@code aws.s3.kmsKeyId}). */
@@ -172,6 +173,12 @@ public record PulsoConfig(
                        Duration renotify, Duration evaluateEvery, Duration keepResolved, BusinessHours businessHours,
                        List<AlertRule> rules) {}
 
+  /**
+   * Pulso's metrics in CloudWatch (docs/operations.md): every {@code period}, under the dimension
+   * {@code Environment=environment} (the infrastructure's name for this environment, which its alarms select).
+   */
+  public record CloudWatch(boolean enabled, String environment, Duration period) {}
+
   /** When sales are expected, in the business zone: {@code days} of the week, {@code from} until {@code to}. */
   public record BusinessHours(Set<DayOfWeek> days, LocalTime from, LocalTime to) {
 
@@ -191,35 +198,35 @@ public record PulsoConfig(
   // Copies with one part changed: tests point a config at a fresh database, table or stream.
 
   public PulsoConfig withDatabase(Database changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, changed, source, capture, consume, aggregate, aws, devServices, demo, batch, alerts);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, changed, source, capture, consume, aggregate, aws, devServices, demo, batch, alerts, cloudWatch);
   }
 
   public PulsoConfig withSource(Source changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, changed, capture, consume, aggregate, aws, devServices, demo, batch, alerts);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, changed, capture, consume, aggregate, aws, devServices, demo, batch, alerts, cloudWatch);
   }
 
   public PulsoConfig withCapture(Capture changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, changed, consume, aggregate, aws, devServices, demo, batch, alerts);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, changed, consume, aggregate, aws, devServices, demo, batch, alerts, cloudWatch);
   }
 
   public PulsoConfig withAws(Aws changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, changed, devServices, demo, batch, alerts);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, changed, devServices, demo, batch, alerts, cloudWatch);
   }
 
   public PulsoConfig withDevServices(DevServices changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, changed, demo, batch, alerts);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, changed, demo, batch, alerts, cloudWatch);
   }
 
   public PulsoConfig withDemo(Demo changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, changed, batch, alerts);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, changed, batch, alerts, cloudWatch);
   }
 
   public PulsoConfig withAlerts(Alerts changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, demo, batch, changed);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, demo, batch, changed, cloudWatch);
   }
 
   public PulsoConfig withBatch(Batch changed) {
-    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, demo, changed, alerts);
+    return new PulsoConfig(profile, http, api, businessZone, cluster, database, source, capture, consume, aggregate, aws, devServices, demo, changed, alerts, cloudWatch);
   }
 
   private static final int MIN_KEY_LENGTH = 16;
@@ -324,7 +331,8 @@ public record PulsoConfig(
     Aws aws = new Aws(r.nonBlank("aws.region"), r.bool("aws.manageResources"),
         r.optionalEndpoint("aws.endpoints.kinesis"), r.optionalEndpoint("aws.endpoints.dynamodb"),
         r.optionalEndpoint("aws.endpoints.s3"), r.optionalEndpoint("aws.endpoints.glue"),
-        r.optionalEndpoint("aws.endpoints.sns"), r.nonBlank("aws.kinesis.stream"),
+        r.optionalEndpoint("aws.endpoints.sns"), r.optionalEndpoint("aws.endpoints.cloudwatch"),
+        r.nonBlank("aws.kinesis.stream"),
         r.integer("aws.kinesis.shards", 1, 10_000), r.nonBlank("aws.dynamodb.table"), r.nonBlank("aws.s3.bucket"),
         r.string("aws.s3.kmsKeyId"), awsHttp);
     DevServices devServices = new DevServices(r.bool("devServices.enabled"), Path.of(r.nonBlank("devServices.dataDir")),
@@ -350,7 +358,8 @@ public record PulsoConfig(
       throw new ConfigException("devServices.enabled: dev services never run in the aws profile");
     }
     return new PulsoConfig(profile, http, api, r.zone("business.timeZone"), cluster, database, source, capture, consume,
-        aggregate, aws, devServices, demo, batch, alerts(r));
+        aggregate, aws, devServices, demo, batch, alerts(r), new CloudWatch(r.bool("cloudWatch.enabled"),
+        r.nonBlank("cloudWatch.environment"), Duration.ofSeconds(r.integer("cloudWatch.periodSeconds", 10, 3600))));
   }
 
   private static Alerts alerts(ConfigReader r) {

@@ -59,7 +59,7 @@ class AlertsTest {
     PulsoConfig base = FreshDatabase.create(TestServices.config(), false);
     PulsoConfig.Aws a = base.aws();
     config = base.withAws(new PulsoConfig.Aws(a.region(), a.manageResources(), a.kinesisEndpoint(), a.dynamoDbEndpoint(),
-            a.s3Endpoint(), a.glueEndpoint(), URI.create(sns.endpoint()), a.kinesisStream(), a.kinesisShards(),
+            a.s3Endpoint(), a.glueEndpoint(), URI.create(sns.endpoint()), a.cloudWatchEndpoint(), a.kinesisStream(), a.kinesisShards(),
             a.dynamoDbTable(), a.s3Bucket(), a.s3KmsKeyId(), a.http()))
         .withAlerts(new PulsoConfig.Alerts(true, ALERTS_TOPIC, ESCALATION_TOPIC, Duration.ofSeconds(4),
             Duration.ofSeconds(3), Duration.ofMillis(250), Duration.ofHours(1),

@@ -215,7 +215,7 @@ class AwsClientsEmulatorTest {
   void bucketRulesTheEndpointLacksAreWarningsNotFailures(Vertx vertx) throws Exception {
     PulsoConfig.Aws aws = config.aws();
     PulsoConfig withKey = config.withAws(new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
-        aws.dynamoDbEndpoint(), aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.kinesisStream(),
+        aws.dynamoDbEndpoint(), aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.cloudWatchEndpoint(), aws.kinesisStream(),
         aws.kinesisShards(), aws.dynamoDbTable(), aws.s3Bucket(), "alias/pulso-reports", aws.http()));
     AwsClients kmsClients = new AwsClients(vertx, withKey, registry);
     try {
@@ -301,14 +301,14 @@ class AwsClientsEmulatorTest {
   private static PulsoConfig withBucket(PulsoConfig config, String bucket) {
     PulsoConfig.Aws aws = config.aws();
     return config.withAws(new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
-        aws.dynamoDbEndpoint(), aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.kinesisStream(),
+        aws.dynamoDbEndpoint(), aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.cloudWatchEndpoint(), aws.kinesisStream(),
         aws.kinesisShards(), aws.dynamoDbTable(), bucket, aws.s3KmsKeyId(), aws.http()));
   }
 
   private static PulsoConfig withDynamoDbEndpoint(PulsoConfig config, URI endpoint) {
     PulsoConfig.Aws aws = config.aws();
     return config.withAws(new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(),
-        endpoint, aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.kinesisStream(),
+        endpoint, aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.cloudWatchEndpoint(), aws.kinesisStream(),
         aws.kinesisShards(), aws.dynamoDbTable(), aws.s3Bucket(), aws.s3KmsKeyId(), aws.http()));
   }
 }

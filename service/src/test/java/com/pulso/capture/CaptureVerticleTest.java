@@ -53,7 +53,7 @@ class CaptureVerticleTest {
     config = base
         .withCapture(new PulsoConfig.Capture("slot_" + unique, "pub_" + unique, Duration.ofMillis(20), 20_000, 500, 7))
         .withAws(new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(), aws.dynamoDbEndpoint(),
-            aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), stream, 2, "capture-" + unique, aws.s3Bucket(),
+            aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.cloudWatchEndpoint(), stream, 2, "capture-" + unique, aws.s3Bucket(),
             aws.s3KmsKeyId(), aws.http()));
     // The capture bootstraps into the metrics table before it streams.
     await(new AwsResources(vertx, clients, config).createTableIfMissing());
@@ -106,7 +106,8 @@ class CaptureVerticleTest {
 
   @Test
   void theSlotFollowsTheWalWhenTheSalesTableIsQuietAndItsRestartPointFollowsABurst() throws Exception {
-    String deployment = await(vertx.deployVerticle(new CaptureVerticle(config, pool, clients, new SimpleMeterRegistry())));
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    String deployment = await(vertx.deployVerticle(new CaptureVerticle(config, pool, clients, registry)));
     execute("INSERT INTO ventas (cliente_id, producto, fecha, monto)"
         + " SELECT 1 + g % 50, 'LAC-001', now(), 10.00 FROM generate_series(1, 5000) g");
     Lsn afterBurst = lsn("SELECT pg_current_wal_flush_lsn()::text");
@@ -122,6 +123,10 @@ class CaptureVerticleTest {
     Await.waitUntil(() -> lsn(slotColumn("confirmed_flush_lsn")).compareTo(afterOthers) >= 0, Duration.ofSeconds(10),
         "the slot's confirmed position past other tables' WAL");
     assertThat(shipped()).as("nothing shipped for other tables").hasSize(5_000);
+
+    // Quiet is not behind: seconds after the last sale, the capture, caught up, reports no lag.
+    Thread.sleep(2_500);
+    assertThat(registry.get("pulso.capture.lag.seconds").gauge().value()).isLessThan(1.0);
 
     await(vertx.undeploy(deployment));
   }

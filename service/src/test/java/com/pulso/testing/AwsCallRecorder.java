@@ -92,6 +92,11 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
     if (request.getValueForField("JobName", String.class).isPresent()) {
       return "job\t";
     }
+    Optional<String> namespace = request.getValueForField("Namespace", String.class);
+    if (namespace.isPresent()) {
+      // CloudWatch metrics: no resource, only the namespace (IAM's cloudwatch:namespace condition).
+      return "namespace\t" + namespace.get();
+    }
     if (request.getValueForField("SecretId", String.class).isPresent()) {
       return "secret\t";
     }
