@@ -87,15 +87,19 @@ public final class SignalSampler extends VerticleBase {
     return new JsonObject().put("member", member).put("at", now).put("gauges", gauges()).put("windows", windowed);
   }
 
-  /** The newest snapshot at or before {@code since}; the oldest when the history is shorter than the window. */
+  /**
+   * The newest snapshot at or before {@code since}; when the history does not reach back that far (the member
+   * started within the window) none: the meters were created with the member, so their whole count is the
+   * window's.
+   */
   private Snapshot base(long since) {
-    Snapshot base = history.peekFirst();
+    Snapshot base = new Snapshot(since, Map.of(), Map.of());
     for (Snapshot snapshot : history) {
       if (snapshot.at() <= since) {
         base = snapshot;
       }
     }
-    return base == history.peekLast() && history.size() == 1 ? new Snapshot(since, Map.of(), Map.of()) : base;
+    return base;
   }
 
   private JsonObject gauges() {
@@ -190,8 +194,15 @@ public final class SignalSampler extends VerticleBase {
     return new Histogram(now.bounds(), counts, now.count() - before.count());
   }
 
-  /** How long a sample stays good at the evaluator: a member silent for longer is gone. */
+  /**
+   * How long a sample stays good at the evaluator: a member silent for longer is gone. Three intervals, and
+   * never under 15 s: a member whose sample is late (a GC pause, a busy event loop) must not drop out of
+   * the cluster's sums, which would move ratios and counts as if its answers had never been.
+   */
   static Duration staleAfter(PulsoConfig.Alerts config) {
-    return config.evaluateEvery().multipliedBy(3);
+    Duration threeIntervals = config.evaluateEvery().multipliedBy(3);
+    return threeIntervals.compareTo(MIN_STALE) < 0 ? MIN_STALE : threeIntervals;
   }
+
+  private static final Duration MIN_STALE = Duration.ofSeconds(15);
 }
