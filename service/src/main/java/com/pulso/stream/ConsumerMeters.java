@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The meters of the shard consumers, tagged with the stream: records and changes read, unreadable
@@ -49,10 +49,11 @@ final class ConsumerMeters {
         .tags("stream", stream, "kind", kind).register(registry);
   }
 
-  /** The lag gauge of one shard, reading {@code millisBehindLatest}; remove it when the shard is no longer read here. */
-  Gauge lag(String shardId, AtomicLong millisBehindLatest) {
-    return Gauge.builder("pulso.stream.consume.lag", millisBehindLatest, AtomicLong::get)
-        .description("How far the shard's consumer is behind the shard's tip (MillisBehindLatest)")
+  /** The lag gauge of one shard, reading {@code lag}; remove it when the shard is no longer read here. */
+  Gauge lag(String shardId, LongSupplier lag) {
+    return Gauge.builder("pulso.stream.consume.lag", lag, LongSupplier::getAsLong)
+        .description("How far the shard's consumer is behind the shard's tip: MillisBehindLatest of its last read,"
+            + " plus the time since that read (a consumer stuck on a write or a read falls behind as time passes)")
         .baseUnit("milliseconds")
         .tags("stream", stream, "shard", shardId)
         .strongReference(true)

@@ -138,6 +138,8 @@ public final class ShardConsumer {
   private final Context context;
   private final Random jitter = new Random();
   private final AtomicLong millisBehindLatest = new AtomicLong();
+  /** When the last GetRecords answered (0: none yet): the lag grows from it while nothing else is read. */
+  private final AtomicLong lastReadMillis = new AtomicLong();
   private final Promise<Void> ended = Promise.promise();
 
   private Gauge lagGauge;
@@ -182,7 +184,10 @@ public final class ShardConsumer {
         return;
       }
       started = true;
-      lagGauge = shared.meters.lag(shardId, millisBehindLatest);
+      lagGauge = shared.meters.lag(shardId, () -> {
+        long read = lastReadMillis.get();
+        return millisBehindLatest.get() + (read == 0 ? 0 : Math.max(0, System.currentTimeMillis() - read));
+      });
       resume();
     });
   }
@@ -302,6 +307,7 @@ public final class ShardConsumer {
     failuresInARow = 0;
     Long behind = response.millisBehindLatest();
     millisBehindLatest.set(behind == null ? 0 : behind);
+    lastReadMillis.set(System.currentTimeMillis());
     String next = response.nextShardIterator();
     sizeNextCall(response.records());
     if (response.records().isEmpty()) {

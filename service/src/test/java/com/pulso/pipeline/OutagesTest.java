@@ -149,11 +149,20 @@ class OutagesTest {
     workload(firstDay, 4_000, 2);
     Thread.sleep(Math.max(0, DYNAMODB_OUTAGE.minus(Duration.between(cut, Instant.now())).toMillis()));
     double failedApplies = consumerFailures("apply");
+    // What the consumer-lag alert reads: a consumer stuck on its writes falls behind as time passes.
+    double lagDuringOutage = worstLagMillis();
     dynamoDbProxy.restore();
     workload(firstDay, 4_000, 3);
 
     ExactFigures.awaitGroundTruth(direct, directClients, PROVIDERS, SalesWorkload.days(firstDay), SETTLE);
     assertThat(failedApplies).as("batches not applied while DynamoDB was unreachable").isPositive();
+    assertThat(lagDuringOutage).as("the consumers' lag at the end of the outage").isGreaterThan(10_000);
+    waitUntil(() -> worstLagMillis() < 2_000, SETTLE, "the consumers caught up after the outage");
+  }
+
+  private double worstLagMillis() {
+    return member.registry().find("pulso.stream.consume.lag").gauges().stream()
+        .mapToDouble(io.micrometer.core.instrument.Gauge::value).max().orElse(0);
   }
 
   @Test
