@@ -117,12 +117,6 @@ public final class AlertStore {
         .execute(Tuple.of(id, error, retryIn.toMillis())).mapEmpty();
   }
 
-  /** Notifications not delivered yet (for health and tests). */
-  public Future<Long> undelivered() {
-    return pool.query("SELECT count(*) FROM pulso.alert_events WHERE delivered_at IS NULL").execute()
-        .map(rows -> rows.iterator().next().getLong(0));
-  }
-
   /**
    * The alerts operators see: every rule not ok, with its figure, and the events of the last {@code keep}
    * (newest first), with whether and when each was delivered.

@@ -2,8 +2,6 @@ package com.pulso.alerts;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * What one member saw, as it travels on the event bus to the evaluating member: its gauges now, and per
@@ -91,11 +89,5 @@ public final class MemberSample {
     static final String API_LATENCY = "api.latency";
 
     private Names() {}
-  }
-
-  static List<String> memberIds(List<JsonObject> samples) {
-    List<String> ids = new ArrayList<>();
-    samples.forEach(sample -> ids.add(sample.getString("member")));
-    return ids;
   }
 }

@@ -117,7 +117,9 @@ class ShardConsumerTest {
       }
     }
     assertThat(registry.get("pulso.freshness").timer().count()).isGreaterThanOrEqualTo(changes.size());
-    assertThat(registry.get("pulso.stream.consume.lag").tag("shard", "shardId-000000000000").gauge().value()).isZero();
+    // At the shard's tip: behind by no more than the time since its last read (it reads every idle delay).
+    assertThat(registry.get("pulso.stream.consume.lag").tag("shard", "shardId-000000000000").gauge().value())
+        .isLessThan(1_000);
   }
 
   @Test
