@@ -164,9 +164,9 @@ public final class DataStack extends Stack {
   private PolicyDocument keyPolicy(PulsoParameters parameters) {
     String qualifier = java.util.Optional.ofNullable(getNode().tryGetContext("@aws-cdk/core:bootstrapQualifier"))
         .map(Object::toString).orElse("hnb659fds");
-    List<String> users = List.of(PulsoRoles.arn(this, PulsoRoles.service(parameters)),
-        PulsoRoles.arn(this, PulsoRoles.reportJob(parameters)),
-        PulsoRoles.arn(this, "cdk-" + qualifier + "-cfn-exec-role-" + getAccount() + "-" + getRegion()));
+    List<String> users = List.of(PulsoArns.role(this, PulsoRoles.service(parameters)),
+        PulsoArns.role(this, PulsoRoles.reportJob(parameters)),
+        PulsoArns.role(this, "cdk-" + qualifier + "-cfn-exec-role-" + getAccount() + "-" + getRegion()));
     return PolicyDocument.Builder.create().statements(List.of(
         PolicyStatement.Builder.create().sid("Administration").effect(Effect.ALLOW)
             .principals(List.of(new AccountRootPrincipal())).actions(KEY_ADMINISTRATION).resources(List.of("*")).build(),

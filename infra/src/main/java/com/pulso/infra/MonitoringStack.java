@@ -61,43 +61,29 @@ public final class MonitoringStack extends Stack {
     Metric freshness = pulso(AwsLayout.FRESHNESS_METRIC, "p99", environment);
     Metric applied = pulso(AwsLayout.CHANGES_APPLIED_METRIC, "Sum", environment);
     Metric deadLetters = pulso(AwsLayout.DEAD_LETTERS_METRIC, "Sum", environment);
-    Metric iteratorAge = Metric.Builder.create().namespace("AWS/Kinesis").metricName("GetRecords.IteratorAgeMilliseconds")
-        .dimensionsMap(Map.of("StreamName", parameters.streamName())).statistic("Maximum").period(Duration.minutes(1)).build();
-    Metric incoming = Metric.Builder.create().namespace("AWS/Kinesis").metricName("IncomingRecords")
-        .dimensionsMap(Map.of("StreamName", parameters.streamName())).statistic("Sum").period(Duration.minutes(1)).build();
-    Metric throttled = Metric.Builder.create().namespace("AWS/DynamoDB").metricName("ThrottledRequests")
-        .dimensionsMap(Map.of("TableName", parameters.tableName())).statistic("Sum").period(Duration.minutes(1)).build();
+    Metric iteratorAge = aws("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", "StreamName", parameters.streamName(),
+        "Maximum");
+    Metric incoming = aws("AWS/Kinesis", "IncomingRecords", "StreamName", parameters.streamName(), "Sum");
+    Metric throttled = aws("AWS/DynamoDB", "ThrottledRequests", "TableName", parameters.tableName(), "Sum");
 
     // No member has said it is alive for 3 minutes: Pulso is down (or cannot reach CloudWatch).
-    Alarm down = alarm("PulsoDown", "No Pulso member has sent its heartbeat for 3 minutes", heartbeats, 1,
-        ComparisonOperator.LESS_THAN_THRESHOLD, 3, TreatMissingData.BREACHING);
-    down.addAlarmAction(new SnsAction(alerts));
-    down.addOkAction(new SnsAction(alerts));
+    alarm("PulsoDown", "No Pulso member has sent its heartbeat for 3 minutes", heartbeats, 1,
+        ComparisonOperator.LESS_THAN_THRESHOLD, 3, TreatMissingData.BREACHING, alerts);
     // Still down after 15 minutes: the escalation topic (on call's manager) hears of it too.
-    Alarm stillDown = alarm("PulsoDownEscalated", "Pulso has been down for 15 minutes", heartbeats, 1,
-        ComparisonOperator.LESS_THAN_THRESHOLD, 15, TreatMissingData.BREACHING);
-    stillDown.addAlarmAction(new SnsAction(escalation));
-    stillDown.addOkAction(new SnsAction(escalation));
+    alarm("PulsoDownEscalated", "Pulso has been down for 15 minutes", heartbeats, 1,
+        ComparisonOperator.LESS_THAN_THRESHOLD, 15, TreatMissingData.BREACHING, escalation);
     // The capture a minute behind the source for 3 minutes, or silent (its member gone, the singleton not
     // re-elected): the real-time path is stalled at its start, whatever the rest says. Idle is 0, not missing.
-    Alarm captureBehind = alarm("CaptureBehind", "The capture is over 60 s behind the source, or not reporting",
-        captureLag, 60, ComparisonOperator.GREATER_THAN_THRESHOLD, 3, TreatMissingData.BREACHING);
-    captureBehind.addAlarmAction(new SnsAction(alerts));
-    captureBehind.addOkAction(new SnsAction(alerts));
+    alarm("CaptureBehind", "The capture is over 60 s behind the source, or not reporting",
+        captureLag, 60, ComparisonOperator.GREATER_THAN_THRESHOLD, 3, TreatMissingData.BREACHING, alerts);
     // p99 of commit → applied over 2 s for 3 minutes; no sales is no data, not an incident.
-    Alarm stale = alarm("FiguresStale", "p99 of source commit to applied figures is over 2 s", freshness, 2,
-        ComparisonOperator.GREATER_THAN_THRESHOLD, 3, TreatMissingData.NOT_BREACHING);
-    stale.addAlarmAction(new SnsAction(alerts));
-    stale.addOkAction(new SnsAction(alerts));
+    alarm("FiguresStale", "p99 of source commit to applied figures is over 2 s", freshness, 2,
+        ComparisonOperator.GREATER_THAN_THRESHOLD, 3, TreatMissingData.NOT_BREACHING, alerts);
     // A consumer a minute behind the stream's head (Kinesis's own figure: fires with every consumer dead).
-    Alarm behind = alarm("ConsumersBehind", "The stream's oldest unread record is over 60 s old", iteratorAge, 60_000,
-        ComparisonOperator.GREATER_THAN_THRESHOLD, 2, TreatMissingData.NOT_BREACHING);
-    behind.addAlarmAction(new SnsAction(alerts));
-    behind.addOkAction(new SnsAction(alerts));
-    Alarm throttling = alarm("TableThrottled", "DynamoDB throttled the figures' writes for 5 minutes", throttled, 0,
-        ComparisonOperator.GREATER_THAN_THRESHOLD, 5, TreatMissingData.NOT_BREACHING);
-    throttling.addAlarmAction(new SnsAction(alerts));
-    throttling.addOkAction(new SnsAction(alerts));
+    alarm("ConsumersBehind", "The stream's oldest unread record is over 60 s old", iteratorAge, 60_000,
+        ComparisonOperator.GREATER_THAN_THRESHOLD, 2, TreatMissingData.NOT_BREACHING, alerts);
+    alarm("TableThrottled", "DynamoDB throttled the figures' writes for 5 minutes", throttled, 0,
+        ComparisonOperator.GREATER_THAN_THRESHOLD, 5, TreatMissingData.NOT_BREACHING, alerts);
 
     // The nightly job failed, timed out or errored: Glue says so itself.
     Rule.Builder.create(this, "ReportJobFailed")
@@ -170,11 +156,19 @@ public final class MonitoringStack extends Stack {
         .statistic(statistic).period(Duration.minutes(1)).build();
   }
 
-  private Alarm alarm(String id, String description, Metric metric, double threshold, ComparisonOperator comparison,
-                      int minutes, TreatMissingData missing) {
-    return Alarm.Builder.create(this, id).alarmName(getStackName() + "-" + id).alarmDescription(description)
+  /** An alarm over {@code minutes} one-minute periods that tells {@code topic} when it fires and when it is OK again. */
+  private void alarm(String id, String description, Metric metric, double threshold, ComparisonOperator comparison,
+                     int minutes, TreatMissingData missing, ITopic topic) {
+    Alarm alarm = Alarm.Builder.create(this, id).alarmName(getStackName() + "-" + id).alarmDescription(description)
         .metric(metric).threshold(threshold).comparisonOperator(comparison)
         .evaluationPeriods(minutes).datapointsToAlarm(minutes).treatMissingData(missing).build();
+    alarm.addAlarmAction(new SnsAction(topic));
+    alarm.addOkAction(new SnsAction(topic));
+  }
+
+  private static Metric aws(String namespace, String name, String dimension, String value, String statistic) {
+    return Metric.Builder.create().namespace(namespace).metricName(name).dimensionsMap(Map.of(dimension, value))
+        .statistic(statistic).period(Duration.minutes(1)).build();
   }
 
   private static GraphWidget graph(String title, List<? extends IMetric> metrics) {

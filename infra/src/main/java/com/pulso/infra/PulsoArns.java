@@ -35,6 +35,10 @@ final class PulsoArns {
         + topicName(parameters, topic);
   }
 
+  static String role(Stack stack, String roleName) {
+    return "arn:" + stack.getPartition() + ":iam::" + stack.getAccount() + ":role/" + roleName;
+  }
+
   static String job(Stack stack, PulsoParameters parameters) {
     return "arn:" + stack.getPartition() + ":glue:" + stack.getRegion() + ":" + stack.getAccount() + ":job/"
         + parameters.glueJobName();

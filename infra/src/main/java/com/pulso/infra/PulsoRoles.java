@@ -1,7 +1,5 @@
 package com.pulso.infra;
 
-import software.amazon.awscdk.Stack;
-
 /**
  * The names of Pulso's IAM roles, fixed so that the key's policy (data stack, deployed first) can name
  * the roles the later stacks create without a reference between them (which would be a cycle: the
@@ -19,9 +17,5 @@ final class PulsoRoles {
   /** The role the nightly report job runs as on Glue. */
   static String reportJob(PulsoParameters parameters) {
     return "pulso-" + parameters.environment() + "-report-job";
-  }
-
-  static String arn(Stack stack, String roleName) {
-    return "arn:" + stack.getPartition() + ":iam::" + stack.getAccount() + ":role/" + roleName;
   }
 }

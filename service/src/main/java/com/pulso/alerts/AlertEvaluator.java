@@ -58,6 +58,8 @@ public final class AlertEvaluator extends VerticleBase {
   private final AlertStore store;
   private final AlertNotifier notifier;
   private final Clock clock;
+  /** The batch's schedule, for batch.lateMinutes (parsed once: the configuration checked it at start). */
+  private final CronSchedule schedule;
   private final Map<String, JsonObject> samples = new HashMap<>();
   private final Deque<Reconciliation> reconciliations = new ArrayDeque<>();
   private final Map<String, AlertState> states = new HashMap<>();
@@ -73,6 +75,7 @@ public final class AlertEvaluator extends VerticleBase {
     this.store = new AlertStore(pool);
     this.notifier = new AlertNotifier(store, aws, alerts);
     this.clock = clock;
+    this.schedule = CronSchedule.parse(config.batch().schedule());
   }
 
   @Override
@@ -235,7 +238,7 @@ public final class AlertEvaluator extends VerticleBase {
     if (!config.batch().enabled()) {
       return Future.succeededFuture(new Figure(Double.NaN, null));
     }
-    ZonedDateTime due = CronSchedule.parse(config.batch().schedule()).previous(now.atZone(config.businessZone()));
+    ZonedDateTime due = schedule.previous(now.atZone(config.businessZone()));
     return pool.preparedQuery("SELECT EXISTS (SELECT 1 FROM pulso.batch_runs WHERE created_at >= $1)")
         .execute(Tuple.of(due.toOffsetDateTime()))
         .map(rows -> new Figure(rows.iterator().next().getBoolean(0) ? 0.0

@@ -136,9 +136,9 @@ public final class SignalSampler extends VerticleBase {
     }
     counters.put(Names.UNREADABLE, registry.find("pulso.stream.consume.unreadable").counters().stream()
         .mapToDouble(Counter::count).sum());
-    if (registry.find("pulso.stream.publish.changes").counter() != null) {
-      counters.put(Names.SALES, registry.find("pulso.stream.publish.changes").counters().stream()
-          .mapToDouble(Counter::count).sum());
+    var captured = registry.find("pulso.stream.publish.changes").counters();
+    if (!captured.isEmpty()) {
+      counters.put(Names.SALES, captured.stream().mapToDouble(Counter::count).sum());
     }
     double total = 0;
     double errors = 0;

@@ -34,18 +34,19 @@ final class AccessLog implements Handler<RoutingContext> {
         ApiKeys.Principal principal = Authentication.principal(ctx);
         String provider = principal == null ? "-" : principal.admin() ? "admin" : Integer.toString(principal.providerId());
         String route = RequestMetrics.routeTemplate(ctx);
+        String method = RequestMetrics.methodTag(ctx);
         int status = ctx.response().getStatusCode();
         long millis = (System.nanoTime() - start) / 1_000_000;
         long bytes = ctx.response().bytesWritten();
         LOG.atInfo()
             .addKeyValue("requestId", requestId)
-            .addKeyValue("method", RequestMetrics.methodTag(ctx))
+            .addKeyValue("method", method)
             .addKeyValue("route", route)
             .addKeyValue("provider", provider)
             .addKeyValue("status", status)
             .addKeyValue("durationMillis", millis)
             .addKeyValue("bytes", bytes)
-            .log("{} {} {} provider={} status={} {} ms {} bytes", requestId, RequestMetrics.methodTag(ctx), route,
+            .log("{} {} {} provider={} status={} {} ms {} bytes", requestId, method, route,
                 provider, status, millis, bytes);
       });
     }
