@@ -15,6 +15,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
@@ -210,12 +211,7 @@ public final class AlertEvaluator extends VerticleBase {
             return new Figure(filed + unreadable, new JsonObject().put("sourceRows", filed)
                 .put("kinesisRecords", unreadable).put("newestReason", rows.iterator().next().getString(1)));
           });
-      case BATCH_FAILED_RUNS -> !config.batch().enabled() ? Future.succeededFuture(new Figure(Double.NaN, null))
-          : pool.preparedQuery("SELECT count(*), max(error) FROM pulso.batch_runs WHERE state IN ('failed', 'timed_out')"
-                  + " AND finished_at > now() - $1 * interval '1 second'")
-              .execute(Tuple.of(rule.window().toSeconds())).map(rows -> new Figure(
-                  (double) rows.iterator().next().getLong(0),
-                  new JsonObject().put("error", rows.iterator().next().getString(1))));
+      case BATCH_FAILED_RUNS -> failedRuns(rule.window());
       case BATCH_LATE_MINUTES -> late(now);
       case BATCH_RECONCILIATION_DIFFERENCES -> {
         long since = now.toEpochMilli() - rule.window().toMillis();
@@ -231,6 +227,31 @@ public final class AlertEvaluator extends VerticleBase {
             .put("reconciliations", events)));
       }
     };
+  }
+
+  /**
+   * Runs that ended failed or timed out within the window and whose days no later run reported: the
+   * alert stands until the days are reported (a run POSTed once the cause is fixed), not until the
+   * window forgets them. The newest one's id, days and error tell the operator what to re-run.
+   */
+  private Future<Figure> failedRuns(Duration window) {
+    if (!config.batch().enabled()) {
+      return Future.succeededFuture(new Figure(Double.NaN, null));
+    }
+    return pool.preparedQuery("SELECT f.id, f.date_from, f.date_to, f.state, f.error, count(*) OVER ()"
+            + " FROM pulso.batch_runs f WHERE f.state IN ('failed', 'timed_out')"
+            + " AND f.finished_at > now() - $1 * interval '1 second' AND NOT EXISTS (SELECT 1 FROM pulso.batch_runs s"
+            + " WHERE s.state = 'succeeded' AND s.created_at > f.created_at AND s.date_from <= f.date_from"
+            + " AND s.date_to >= f.date_to) ORDER BY f.finished_at DESC LIMIT 1")
+        .execute(Tuple.of(window.toSeconds())).map(rows -> {
+          if (rows.size() == 0) {
+            return new Figure(0.0, null);
+          }
+          Row newest = rows.iterator().next();
+          return new Figure((double) newest.getLong(5), new JsonObject().put("runId", newest.getLong(0))
+              .put("from", newest.getLocalDate(1).toString()).put("to", newest.getLocalDate(2).toString())
+              .put("state", newest.getString(3)).put("error", newest.getString(4)));
+        });
   }
 
   /** Minutes since the schedule last fired with no run created since (0 on time); NaN with the batch off. */

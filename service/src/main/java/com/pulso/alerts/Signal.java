@@ -32,9 +32,10 @@ public enum Signal {
   /** p99 of the API's answers, seconds. */
   API_P99("api.p99", "s",
       "The API is slow: the cache hit ratio, DynamoDB latency (pulso.aws.calls) and the members' CPU"),
-  /** Report job runs that ended failed or timed out. */
+  /** Report job runs that ended failed or timed out and whose days no later run reported. */
   BATCH_FAILED_RUNS("batch.failedRuns", "",
-      "The nightly report failed: GET /v1/admin/batch/runs for its error; POST a run for the range once fixed"),
+      "The nightly report failed (its run, days and error above): fix the cause, then POST /v1/admin/batch-runs"
+          + " for those days; the alert resolves once they are reported"),
   /** Minutes since the schedule's last time with no run created for it since (0 when on time). */
   BATCH_LATE_MINUTES("batch.lateMinutes", "min",
       "The nightly report did not start: is a member the batch leader (logs), is batch.enabled on"),

@@ -10,6 +10,8 @@ import com.pulso.aggregate.DailyClientTotal;
 import com.pulso.aggregate.MetricItem.ClientDay;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsReader;
+import com.pulso.alerts.AlertEvaluator;
+import com.pulso.alerts.Signal;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
 import com.pulso.batch.BatchRuns.BatchRun;
@@ -23,6 +25,7 @@ import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
 import com.pulso.testing.Await;
 import com.pulso.testing.SalesWorkload;
+import com.pulso.testing.SnsStub;
 import com.pulso.testing.SourceSql;
 import com.pulso.testing.TestReports;
 import com.pulso.testing.TestServices;
@@ -39,10 +42,14 @@ import java.math.BigDecimal;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.DayOfWeek;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalTime;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +66,8 @@ import org.junit.jupiter.api.Test;
  * The nightly batch's leader on the Glue runner (against {@link GlueStub}, whose "job" writes the
  * reports of the days it was asked for into S3 before it answers SUCCEEDED), with the real
  * database, S3 and DynamoDB: manual runs, retries, timeouts, catch-up, the schedule across two
- * members, and the reconciliation of the real-time figures with the reports.
+ * members, the reconciliation of the real-time figures with the reports, and the batch's alerts (a
+ * failed run, a night no leader ran) delivered to an SNS stub.
  */
 class NightlyBatchTest {
 
@@ -71,6 +79,7 @@ class NightlyBatchTest {
   private static AwsClients aws;
   private static Pool pool;
   private static GlueStub glue;
+  private static SnsStub sns;
   private static MetricKeys keys;
   private static BatchRuns runs;
   private final List<String> deployments = new ArrayList<>();
@@ -93,6 +102,8 @@ class NightlyBatchTest {
     vertx = await(ClusterSetup.join(config.cluster(), new VertxOptions(), Vertx.builder()));
     glue = GlueStub.start(vertx);
     env.put(ConfigLoader.envName("aws.endpoints.glue"), "http://127.0.0.1:" + glue.port());
+    sns = new SnsStub();
+    env.put(ConfigLoader.envName("aws.endpoints.sns"), sns.endpoint());
     config = ConfigLoader.load(TestServices.home().resolve("conf"), env).withDatabase(config.database());
     aws = new AwsClients(vertx, config, REGISTRY);
     AwsResources resources = new AwsResources(vertx, aws, config);
@@ -106,6 +117,7 @@ class NightlyBatchTest {
   @AfterAll
   static void stop() throws Exception {
     glue.close();
+    sns.close();
     aws.close();
     await(vertx.close());
   }
@@ -115,8 +127,14 @@ class NightlyBatchTest {
     SourceSql.execute(config.database(), "DELETE FROM pulso.batch_runs");
     consumers.add(vertx.eventBus().<JsonObject>consumer(ReportCheck.ALERTS, message -> alerts.add(message.body())));
     consumers.add(vertx.eventBus().<JsonObject>consumer(ReportsReady.ADDRESS, message -> ready.add(message.body())));
-    // The "job": at its first GetJobRun it starts writing a report (one client) per provider and day
-    // asked for, and it succeeds once they are written.
+    reportingJob();
+  }
+
+  /**
+   * The "job": at its first GetJobRun it starts writing a report (one client) per provider and day
+   * asked for, and it succeeds once they are written.
+   */
+  private static void reportingJob() {
     Map<String, Future<?>> written = new ConcurrentHashMap<>();
     glue.script((run, poll) -> {
       Future<?> reports = written.computeIfAbsent(run.id(), id -> writeReports(run));
@@ -329,6 +347,62 @@ class NightlyBatchTest {
     await(check.reconcile(1, day, report));
     Thread.sleep(300);
     assertThat(alerts).hasSize(1);
+  }
+
+  @Test
+  void aFailedRunIsAlertedWithItsDaysAndErrorAndResolvedOnceTheyAreReported() throws Exception {
+    glue.script((run, poll) -> new Answer("FAILED", "JDBC read failed: connection refused"));
+    deploy(batch(0, Duration.ofMinutes(1), 0), Clock.systemUTC());
+    deployAlerts("batchFailed", Signal.BATCH_FAILED_RUNS, 0, Duration.ofDays(1), Clock.systemUTC());
+    LocalDate day = LocalDate.of(2026, 10, 9);
+
+    BatchRun failed = awaitEnded(manual(day));
+
+    Await.waitUntil(() -> sns.about("batchFailed fired").size() == 1, Duration.ofSeconds(10), "the failure alerted");
+    assertThat(sns.about("batchFailed fired").get(0).message()).contains("Figure: 1\n")
+        .contains("\"runId\":" + failed.id()).contains("\"from\":\"2026-10-09\"")
+        .contains("JDBC read failed: connection refused");
+    // Still firing while the day stays unreported.
+    Thread.sleep(1_000);
+    assertThat(sns.about("batchFailed resolved")).isEmpty();
+
+    reportingJob();
+    assertThat(awaitEnded(manual(day)).state()).isEqualTo("succeeded");
+    Await.waitUntil(() -> sns.about("batchFailed resolved").size() == 1, Duration.ofSeconds(10),
+        "resolved once the day is reported");
+    assertThat(sns.about("batchFailed fired")).hasSize(1);
+  }
+
+  @Test
+  void aNightNoLeaderRanIsAlertedLateAndResolvedWhenALeaderStartsAndCatchesUp() throws Exception {
+    // The alerts judged 40 minutes after a night's 00:30 (the schedule's) at which no member was batch leader.
+    CronSchedule schedule = CronSchedule.parse("30 0 * * *");
+    ZonedDateTime due = schedule.previous(ZonedDateTime.now(config.businessZone()).minusDays(1));
+    Clock clock = Clock.offset(Clock.systemUTC(), Duration.between(Instant.now(), due.plusMinutes(40)));
+    deployAlerts("batchLate", Signal.BATCH_LATE_MINUTES, 30, Duration.ZERO, clock);
+
+    Await.waitUntil(() -> sns.about("batchLate fired").size() == 1, Duration.ofSeconds(10), "the missed night alerted");
+    assertThat(sns.about("batchLate fired").get(0).message()).containsPattern("Figure: 4[01] min")
+        .contains(due.toString());
+
+    deploy(batch(0, Duration.ofMinutes(1), 1), Clock.systemUTC());
+    Await.waitUntil(() -> sns.about("batchLate resolved").size() == 1, Duration.ofSeconds(10),
+        "resolved once a leader started a run");
+    Await.waitUntil(() -> succeeded(LocalDate.now(config.businessZone()).minusDays(1)), Duration.ofSeconds(30),
+        "the missed night reported");
+  }
+
+  /** The alerts' judge with one rule, from a clean state, publishing to the SNS stub. */
+  private void deployAlerts(String name, Signal signal, double threshold, Duration window, Clock clock)
+      throws Exception {
+    SourceSql.execute(config.database(), "TRUNCATE pulso.alert_state, pulso.alert_events");
+    sns.clear();
+    PulsoConfig judged = config.withAlerts(new PulsoConfig.Alerts(true, "arn:aws:sns:us-east-1:123456789012:batch-alerts",
+        "", Duration.ofHours(1), Duration.ofHours(1), Duration.ofMillis(250), Duration.ofHours(1),
+        new PulsoConfig.BusinessHours(EnumSet.allOf(DayOfWeek.class), LocalTime.MIN, LocalTime.MAX),
+        List.of(new PulsoConfig.AlertRule(name, signal, true, threshold, window, Duration.ZERO, Duration.ZERO,
+            "critical"))));
+    deployments.add(await(vertx.deployVerticle(new AlertEvaluator(judged, pool, aws, clock))));
   }
 
   private static DailyClientTotal total(LocalDate day, long client, long transactions, String amount) {
