@@ -192,6 +192,7 @@ public final class AlertEvaluator extends VerticleBase {
       case CAPTURE_WAL_RETAINED -> Future.succeededFuture(worst(Names.WAL_RETAINED));
       case CONSUMER_LAG -> Future.succeededFuture(worst(Names.CONSUMER_LAG));
       case CAPTURE_POLL_FAILURES -> Future.succeededFuture(sum(window, Names.POLL_FAILURES, false));
+      case CAPTURE_SLOT_LOST -> Future.succeededFuture(sum(window, Names.SLOT_LOST, false));
       case SALES_CAPTURED -> Future.succeededFuture(
           alerts.businessHours().contains(ZonedDateTime.ofInstant(now, config.businessZone()))
               // No member with the capture's counter is no sale captured, not no data.

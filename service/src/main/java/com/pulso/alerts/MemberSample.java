@@ -81,6 +81,7 @@ public final class MemberSample {
     static final String WAL_RETAINED = "capture.walRetained";
     static final String CONSUMER_LAG = "consumer.lag";
     static final String POLL_FAILURES = "capture.pollFailures";
+    static final String SLOT_LOST = "capture.slotLost";
     static final String UNREADABLE = "stream.unreadable";
     static final String SALES = "sales.captured";
     static final String API_TOTAL = "api.total";

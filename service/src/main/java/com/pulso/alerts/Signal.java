@@ -20,6 +20,10 @@ public enum Signal {
   /** The capture's failed polls (slot gone, permissions revoked, database away). */
   CAPTURE_POLL_FAILURES("capture.pollFailures", "",
       "The capture cannot read the slot: the database, the slot (pg_replication_slots) and the user's grants"),
+  /** Times the capture found its slot gone or invalidated and had the figures counted again from a new one. */
+  CAPTURE_SLOT_LOST("capture.slotLost", "",
+      "The slot was lost and the figures counted again (503 meanwhile): dropped by someone, a failover to a server"
+          + " without it, or max_slot_wal_keep_size exceeded? (docs/failure-modes.md)"),
   /** The furthest behind of the shards' consumers (Kinesis MillisBehindLatest), seconds. */
   CONSUMER_LAG("consumer.lag", "s",
       "A shard's consumer is behind: DynamoDB errors or throttling in the members' logs; members alive (/health)"),

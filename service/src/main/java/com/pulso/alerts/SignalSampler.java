@@ -134,6 +134,10 @@ public final class SignalSampler extends VerticleBase {
     if (pollFailures != null) {
       counters.put(Names.POLL_FAILURES, pollFailures.count());
     }
+    Counter slotsLost = registry.find("pulso.capture.slot.lost").counter();
+    if (slotsLost != null) {
+      counters.put(Names.SLOT_LOST, slotsLost.count());
+    }
     counters.put(Names.UNREADABLE, registry.find("pulso.stream.consume.unreadable").counters().stream()
         .mapToDouble(Counter::count).sum());
     var captured = registry.find("pulso.stream.publish.changes").counters();

@@ -82,18 +82,18 @@ public final class Bootstrap {
   /**
    * Makes sure the capture slot exists and its bootstrap completed; completes with where the slot
    * streams from (its confirmed position). When {@code pulso.capture_state} says the slot was
-   * bootstrapped and the slot exists, nothing is done. Otherwise — no slot yet, a slot lost, or a
-   * bootstrap that died half-way — the bootstrap is redone from scratch: completion unmarked, slot
-   * dropped, every metric item deleted, slot and snapshot created again, base figures rewritten,
-   * completion recorded. Safe to call again after a crash at any point of that.
+   * bootstrapped and the slot exists and is usable, nothing is done. Otherwise — no slot yet, a slot
+   * lost or invalidated, or a bootstrap that died half-way — the bootstrap is redone from scratch:
+   * completion unmarked, slot dropped, every metric item deleted, slot and snapshot created again,
+   * base figures rewritten, completion recorded. Safe to call again after a crash at any point of that.
    *
    * <p>The capture creates its slot only through here: a slot created elsewhere after a lost one
    * would pass for the bootstrapped slot.
    */
   public Future<Lsn> ensureBootstrapped() {
     String slot = config.capture().slotName();
-    return pool.preparedQuery("SELECT (SELECT confirmed_flush_lsn::text FROM pg_replication_slots"
-            + " WHERE slot_name = $1 AND database = current_database()),"
+    return pool.preparedQuery("SELECT (SELECT confirmed_flush_lsn::text FROM pg_replication_slots s"
+            + " WHERE slot_name = $1 AND database = current_database() AND " + ReplicationSlot.USABLE + "),"
             + " (SELECT confirmed_lsn::text FROM pulso.capture_state WHERE slot_name = $1 AND bootstrapped_at IS NOT NULL)")
         .execute(Tuple.of(slot))
         .compose(rows -> {
@@ -110,13 +110,13 @@ public final class Bootstrap {
               }
               LOG.info("Capture slot {}: the metrics table does not hold its base figures (new or emptied table);"
                   + " bootstrapping again", slot);
-              return redo(true).map(Baseline::consistentPoint);
+              return redo().map(Baseline::consistentPoint);
             });
           }
           LOG.info("Capture slot {}: {}; bootstrapping the sales that predate it", slot, slotPosition == null
-              ? (bootstrapped ? "bootstrapped once but the slot is gone" : "no slot yet")
+              ? (bootstrapped ? "bootstrapped once but the slot is gone or invalidated" : "no slot yet")
               : "slot exists but its bootstrap never completed");
-          return redo(slotPosition != null).map(Baseline::consistentPoint);
+          return redo().map(Baseline::consistentPoint);
         });
   }
 
@@ -126,7 +126,7 @@ public final class Bootstrap {
    * consistent point. Run it under the fence, between polls.
    */
   public Future<Lsn> rebuild() {
-    return redo(true).map(Baseline::consistentPoint);
+    return redo().map(Baseline::consistentPoint);
   }
 
   /**
@@ -154,10 +154,11 @@ public final class Bootstrap {
             baseline.clientDays(), baseline.clientProductDays(), baseline.productMinutes(), baseline.dayTotals()));
   }
 
-  private Future<Baseline> redo(boolean slotExists) {
+  private Future<Baseline> redo() {
     return unmarkCompletion()
         .compose(v -> stopConsumers())
-        .compose(v -> slotExists ? dropSlot() : Future.succeededFuture())
+        // Any slot of the name: one left half-made by a crashed bootstrap, or invalidated by the server.
+        .compose(v -> dropSlot())
         .compose(v -> writer.deleteAllMetrics())
         .compose(deleted -> new ReplicationSlot(pool, config.capture(), config.source()).ensurePublication())
         .compose(v -> vertx.executeBlocking(() -> ExportedSnapshot.createSlot(config.database(),

@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * <p>A failure anywhere ends the poll; the next one starts again from the slot's confirmed position.
  * Changes shipped twice that way carry the same positions and count once downstream; none is skipped,
  * because the slot never moves past a change Kinesis has not acknowledged.
+ *
+ * <p>A slot that is lost — dropped, missing after a failover, invalidated by the server — took with it
+ * the changes nobody read yet: no stream can make the figures whole again. A failed poll that finds
+ * the slot lost has the figures counted again from a new slot (the API answers 503 meanwhile, as
+ * during the first bootstrap) before anything is read on, and says so ({@code pulso.capture.slot.lost}).
  */
 public final class CaptureVerticle extends VerticleBase {
 
@@ -83,6 +88,9 @@ public final class CaptureVerticle extends VerticleBase {
   private long walTimerId = -1;
   private Counter deadLettered;
   private Counter pollFailures;
+  private Counter slotsLost;
+  /** Why the figures must be counted again before the slot is read on (the slot was lost); null when not. */
+  private String recountFor;
   private Timer shipLatency;
 
   public CaptureVerticle(PulsoConfig config, Pool pool, AwsClients aws, MeterRegistry registry) {
@@ -98,6 +106,9 @@ public final class CaptureVerticle extends VerticleBase {
   public Future<?> start() {
     deadLettered = Counter.builder("pulso.capture.dead.lettered").register(registry);
     pollFailures = Counter.builder("pulso.capture.poll.failures").register(registry);
+    slotsLost = Counter.builder("pulso.capture.slot.lost")
+        .description("Times the slot was found gone or invalidated, and the figures counted again from a new one")
+        .register(registry);
     shipLatency = Timer.builder("pulso.capture.latency")
         .description("Source commit to acknowledged by Kinesis, per transaction (per publish of a large one)")
         .publishPercentileHistogram()
@@ -151,7 +162,7 @@ public final class CaptureVerticle extends VerticleBase {
       return;
     }
     timerId = vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
-      polling = poll().onComplete(done -> {
+      polling = (recountFor == null ? poll().recover(this::checkSlot) : recount()).onComplete(done -> {
         if (stopping) {
           return;
         }
@@ -206,6 +217,32 @@ public final class CaptureVerticle extends VerticleBase {
               });
         });
       });
+    });
+  }
+
+  /**
+   * After a failed poll: when the slot is lost, the next poll counts the figures again instead of
+   * reading; the poll's failure stands either way.
+   */
+  private Future<Long> checkSlot(Throwable failure) {
+    return slot.loss().transform(checked -> {
+      if (checked.succeeded() && checked.result().isPresent() && recountFor == null) {
+        recountFor = checked.result().get();
+        slotsLost.increment();
+        LOG.error("Capture: {}. The changes it held are lost to the stream: the real-time figures are counted"
+            + " again from a new slot (the API answers 503 until they are)", recountFor);
+      }
+      return Future.failedFuture(failure);
+    });
+  }
+
+  /** Counts the figures again from a new slot, under the fence; until it succeeds, every poll is this. */
+  private Future<Long> recount() {
+    return holdFence().compose(held -> bootstrap().rebuild()).map(from -> {
+      LOG.info("Capture: figures counted again after the loss of the slot ({}); streaming from {}", recountFor, from);
+      recountFor = null;
+      walReadTo = null;
+      return 1L;
     });
   }
 

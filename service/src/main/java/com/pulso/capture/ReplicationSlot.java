@@ -12,6 +12,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -25,6 +26,14 @@ public final class ReplicationSlot {
 
   /** One pgoutput message as the slot returns it: its LSN, its transaction id and the raw bytes. */
   public record PeekedMessage(Lsn lsn, long xid, byte[] data) {}
+
+  /**
+   * Whether the row {@code s} of {@code pg_replication_slots} is a slot PostgreSQL still decodes from:
+   * an invalidated slot (WAL past {@code max_slot_wal_keep_size} removed, or rows it needed vacuumed
+   * away) stays listed but every read of it fails. {@code invalidation_reason} is PostgreSQL 17's,
+   * read through {@code to_jsonb} so that older servers, which lack the column, are asked too.
+   */
+  static final String USABLE = "s.wal_status IS DISTINCT FROM 'lost' AND to_jsonb(s) ->> 'invalidation_reason' IS NULL";
 
   private static final String DUPLICATE_OBJECT = "42710";
   private static final String INSUFFICIENT_PRIVILEGE = "42501";
@@ -94,6 +103,27 @@ public final class ReplicationSlot {
             + " FROM pg_replication_slots WHERE slot_name = $1")
         .execute(Tuple.of(capture.slotName()))
         .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+  }
+
+  /**
+   * Why the slot can no longer be read, when it cannot: gone (dropped by someone, or absent from a
+   * database that failed over to a standby without it) or invalidated by the server. Empty while it
+   * can be read — a read that failed then failed for another reason (the database away, a grant).
+   */
+  public Future<Optional<String>> loss() {
+    return pool.preparedQuery("SELECT " + USABLE + ", s.wal_status, to_jsonb(s) ->> 'invalidation_reason'"
+            + " FROM pg_replication_slots s WHERE s.slot_name = $1 AND s.database = current_database()")
+        .execute(Tuple.of(capture.slotName()))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return Optional.of("slot " + capture.slotName() + " is gone (dropped, or the database failed over to a"
+                + " server without it)");
+          }
+          Row slot = rows.iterator().next();
+          return slot.getBoolean(0) ? Optional.empty() : Optional.of("slot " + capture.slotName()
+              + " was invalidated by PostgreSQL (wal_status " + slot.getString(1) + ", invalidation_reason "
+              + slot.getString(2) + ")");
+        });
   }
 
   private Future<Long> readChunks(Cursor cursor, Function<List<PeekedMessage>, Future<Void>> chunks, long read) {

@@ -9,7 +9,9 @@ import com.pulso.cluster.ClusterSingleton;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
 import com.pulso.db.Postgres;
+import com.pulso.observability.Metrics;
 import com.pulso.stream.ConsumerVerticle;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -28,7 +30,8 @@ public final class PipelineMember implements AutoCloseable {
 
   private final Vertx vertx;
   private final AwsClients clients;
-  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  /** The server's own registry: its histograms are the ones the alerts and CloudWatch read. */
+  private final MeterRegistry registry = new Metrics().registry();
   private ClusterSingleton capture;
   private ConsumerVerticle consumer;
 
@@ -76,7 +79,7 @@ public final class PipelineMember implements AutoCloseable {
   }
 
   /** The meters of this member's pipeline. */
-  public SimpleMeterRegistry registry() {
+  public MeterRegistry registry() {
     return registry;
   }
 
