@@ -1,5 +1,6 @@
 package com.pulso;
 
+import ch.qos.logback.classic.LoggerContext;
 import com.pulso.api.ApiKeys;
 import com.pulso.api.ApiVerticle;
 import com.pulso.aws.AwsClients;
@@ -254,6 +255,10 @@ public final class Main {
       quietly("stopping dev services", devServices::close);
     }
     log.info("Pulso stopped");
+    // Last: the access log's queue and buffer are written out before the JVM exits.
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+      logging.stop();
+    }
   }
 
   private static void awaitQuietly(CountDownLatch latch) {

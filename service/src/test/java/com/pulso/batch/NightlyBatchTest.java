@@ -326,6 +326,8 @@ class NightlyBatchTest {
     List<DailyClientTotal> report = List.of(total(day, 1, 2, "20.00"), total(day, 2, 1, "7.50"), total(day, 3, 1, "1.00"));
     ReportStore store = new ReportStore(vertx, aws, config.aws().s3Bucket());
     ReportCheck check = new ReportCheck(vertx, pool, store, reader(), writer, keys, REGISTRY);
+    deployAlerts("reconciliation", Signal.BATCH_RECONCILIATION_DIFFERENCES, 0, Duration.ofSeconds(3),
+        Clock.systemUTC());
 
     await(check.reconcile(1, day, report));
 
@@ -347,6 +349,15 @@ class NightlyBatchTest {
     await(check.reconcile(1, day, report));
     Thread.sleep(300);
     assertThat(alerts).hasSize(1);
+
+    // Told the operators, with the totals and the event; resolved once the window holds no difference.
+    Await.waitUntil(() -> sns.about("reconciliation fired").size() == 1, Duration.ofSeconds(10),
+        "the differences alerted");
+    assertThat(sns.about("reconciliation fired").get(0).message()).contains("\"clientsDiffering\":2")
+        .contains("\"totalAmount\":\"28.50\"");
+    Await.waitUntil(() -> sns.about("reconciliation resolved").size() == 1, Duration.ofSeconds(10),
+        "resolved once the window passed");
+    assertThat(sns.about("reconciliation fired")).hasSize(1);
   }
 
   @Test

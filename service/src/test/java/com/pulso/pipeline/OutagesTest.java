@@ -67,7 +67,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pipeline on one member across outages of what it depends on — DynamoDB unreachable for 20 s
- * mid-run, PostgreSQL restarted mid-run, the capture's grants revoked, its slot dropped or invalidated
+ * mid-run, Kinesis unreachable, PostgreSQL restarted mid-run, the capture's grants revoked, its slot dropped or invalidated
  * by the server: once they are back, no sale is lost nor counted twice, and the alerts they are for
  * fired and resolved (SNS stub). The outages are real: a TCP proxy in front of the DynamoDB emulator
  * is cut off (the emulator keeps its data in memory, so it is never stopped itself), and the test's own
@@ -92,6 +92,7 @@ class OutagesTest {
   private SnsStub sns;
   private final ListAppender<ILoggingEvent> captureLog = new ListAppender<>();
   private TcpProxy dynamoDbProxy;
+  private TcpProxy kinesisProxy;
   private PipelineMember member;
   /** The pipeline's configuration: DynamoDB through the proxy. */
   private PulsoConfig config;
@@ -155,6 +156,8 @@ class OutagesTest {
     direct = ConfigLoader.load(TestServices.home().resolve("conf"), env);
     dynamoDbProxy = TcpProxy.start(direct.aws().dynamoDbEndpoint());
     env.put(ConfigLoader.envName("aws.endpoints.dynamodb"), dynamoDbProxy.endpoint().toString());
+    kinesisProxy = TcpProxy.start(direct.aws().kinesisEndpoint());
+    env.put(ConfigLoader.envName("aws.endpoints.kinesis"), kinesisProxy.endpoint().toString());
     env.put(ConfigLoader.envName("aws.endpoints.sns"), sns.endpoint());
     config = ConfigLoader.load(TestServices.home().resolve("conf"), env);
     Migrations.migrate(config);
@@ -181,6 +184,9 @@ class OutagesTest {
         new PulsoConfig.BusinessHours(EnumSet.allOf(DayOfWeek.class), LocalTime.MIN, LocalTime.MAX), List.of(
             rule("freshness", Signal.FRESHNESS_P99, 2, Duration.ofSeconds(10), Duration.ZERO),
             rule("consumerLag", Signal.CONSUMER_LAG, 10, Duration.ZERO, Duration.ZERO),
+            rule("captureLag", Signal.CAPTURE_LAG, 5, Duration.ZERO, Duration.ZERO),
+            // Less than a WAL segment (16 MB): a segment switch the slot cannot follow passes it.
+            rule("walRetained", Signal.CAPTURE_WAL_RETAINED, 12_000_000, Duration.ZERO, Duration.ZERO),
             rule("captureFailing", Signal.CAPTURE_POLL_FAILURES, 0, Duration.ofSeconds(10), Duration.ofSeconds(3)),
             rule("slotLost", Signal.CAPTURE_SLOT_LOST, 0, Duration.ofMinutes(5), Duration.ZERO)));
     Clock clock = Clock.systemUTC();
@@ -207,6 +213,7 @@ class OutagesTest {
     directClients.close();
     member.close();
     dynamoDbProxy.close();
+    kinesisProxy.close();
     try (Connection c = DriverManager.getConnection(postgres.jdbcUrl("postgres")); Statement st = c.createStatement()) {
       st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
           + config.capture().slotName() + "'");
@@ -264,6 +271,33 @@ class OutagesTest {
     ExactFigures.awaitGroundTruth(direct, directClients, PROVIDERS, SalesWorkload.days(firstDay), SETTLE);
     // The fence's advisory lock went with the old server: the capture must hold it again.
     assertThat(advisoryLocksHeld()).as("capture fences held in the restarted database").isEqualTo(1);
+  }
+
+  @Test
+  void noSaleIsLostNorCountedTwiceWhenKinesisIsUnreachableAndTheCapturesLagAndWalAreAlerted() throws Exception {
+    LocalDate firstDay = LocalDate.now(config.businessZone()).minusDays(1);
+    workload(firstDay, 2_000, 1);
+
+    kinesisProxy.cut();
+    try {
+      workload(firstDay, 2_000, 2);
+      // The WAL moves two segments on (a switch needs a write since the last); the slot, which cannot be
+      // advanced past what Kinesis has not acknowledged, keeps it all.
+      for (int segment = 0; segment < 2; segment++) {
+        sale();
+        superuser("SELECT pg_switch_wal()");
+      }
+      waitUntil(() -> sns.about("captureLag fired").size() == 1 && sns.about("walRetained fired").size() == 1,
+          SETTLE, "the capture's lag and the WAL it holds alerted");
+    } finally {
+      kinesisProxy.restore();
+    }
+    workload(firstDay, 2_000, 3);
+
+    ExactFigures.awaitGroundTruth(direct, directClients, PROVIDERS, SalesWorkload.days(firstDay), SETTLE);
+    whileSelling(() -> sns.about("captureLag resolved").size() == 1 && sns.about("walRetained resolved").size() == 1,
+        "resolved once the capture ships and the slot moves on");
+    assertThat(sns.about("walRetained fired").get(0).message()).containsPattern("Figure: [0-9]{8,} bytes");
   }
 
   @Test
