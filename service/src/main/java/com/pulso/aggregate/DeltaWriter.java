@@ -12,11 +12,13 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -99,24 +101,42 @@ public final class DeltaWriter {
    * complete) and is the batch's failure, as it is.
    */
   public Future<Void> apply(BatchFold fold, Supplier<Future<Void>> mayGoOn) {
-    return apply(fold.shardId(), fold.deltas(), mayGoOn);
+    return apply(fold, mayGoOn, new HashSet<>());
+  }
+
+  /**
+   * The same, for an attempt at a batch that earlier attempts applied in part: the item deltas in
+   * {@code applied} are skipped, and those this attempt applies are added to it. Under throttling a
+   * retry that sent every item again — a conditional write and a read-back for each one already
+   * applied — would spend the table's capacity on work done, and a large batch might never get
+   * through. {@code applied} is the caller's for as long as the items hold what it records: not past
+   * a new bootstrap, which deletes them.
+   */
+  public Future<Void> apply(BatchFold fold, Supplier<Future<Void>> mayGoOn, Set<ItemDelta> applied) {
+    return apply(fold.shardId(), fold.deltas(), mayGoOn, applied);
   }
 
   /** Applies some item deltas of a shard's batch (all of them, but for tests that stop half-way). */
   Future<Void> apply(String shardId, List<ItemDelta> deltas, Supplier<Future<Void>> mayGoOn) {
-    // All the lanes share one iterator: they must run on one context (AwsClients.call completes there).
+    return apply(shardId, deltas, mayGoOn, new HashSet<>());
+  }
+
+  private Future<Void> apply(String shardId, List<ItemDelta> deltas, Supplier<Future<Void>> mayGoOn,
+                             Set<ItemDelta> applied) {
+    // All the lanes share one iterator and the set: they must run on one context (AwsClients.call completes there).
     Context context = vertx.getOrCreateContext();
     Promise<Void> done = Promise.promise();
-    context.runOnContext(v -> applyAll(shardId, deltas, mayGoOn).onComplete(done));
+    context.runOnContext(v -> applyAll(shardId, deltas, mayGoOn, applied).onComplete(done));
     return done.future();
   }
 
-  private Future<Void> applyAll(String shardId, List<ItemDelta> deltas, Supplier<Future<Void>> mayGoOn) {
-    Iterator<ItemDelta> pending = deltas.iterator();
+  private Future<Void> applyAll(String shardId, List<ItemDelta> deltas, Supplier<Future<Void>> mayGoOn,
+                                Set<ItemDelta> applied) {
+    Iterator<ItemDelta> pending = deltas.stream().filter(delta -> !applied.contains(delta)).iterator();
     boolean[] stopped = {false};
     List<Future<Void>> lanes = new ArrayList<>();
     for (int i = 0; i < Math.min(MAX_IN_FLIGHT, deltas.size()); i++) {
-      lanes.add(lane(shardId, pending, stopped, mayGoOn));
+      lanes.add(lane(shardId, pending, stopped, mayGoOn, applied));
     }
     return Future.join(lanes).transform(all -> {
       // join waits for every lane, so nothing is left in flight when the caller retries.
@@ -130,7 +150,7 @@ public final class DeltaWriter {
   }
 
   private Future<Void> lane(String shardId, Iterator<ItemDelta> pending, boolean[] stopped,
-                            Supplier<Future<Void>> mayGoOn) {
+                            Supplier<Future<Void>> mayGoOn, Set<ItemDelta> applied) {
     if (stopped[0] || !pending.hasNext()) {
       return Future.succeededFuture();
     }
@@ -141,14 +161,16 @@ public final class DeltaWriter {
             return Future.succeededFuture();
           }
           ItemDelta delta = pending.next();
-          return applyParts(shardId, delta.parts(MAX_PRODUCTS_PER_UPDATE).iterator()).recover(error -> {
-            stopped[0] = true;
-            return Future.failedFuture(error instanceof DeltaWriteException ? error : new DeltaWriteException(
-                "shard " + shardId + ": delta not applied to " + describe(delta.item()) + ": " + error.getMessage(),
-                error));
-          });
+          return applyParts(shardId, delta.parts(MAX_PRODUCTS_PER_UPDATE).iterator())
+              .onSuccess(done -> applied.add(delta))
+              .recover(error -> {
+                stopped[0] = true;
+                return Future.failedFuture(error instanceof DeltaWriteException ? error : new DeltaWriteException(
+                    "shard " + shardId + ": delta not applied to " + describe(delta.item()) + ": " + error.getMessage(),
+                    error));
+              });
         })
-        .compose(v -> lane(shardId, pending, stopped, mayGoOn));
+        .compose(v -> lane(shardId, pending, stopped, mayGoOn, applied));
   }
 
   private Future<Void> applyParts(String shardId, Iterator<ItemDelta> parts) {

@@ -3,10 +3,12 @@ package com.pulso.stream;
 import com.pulso.aggregate.BaselineWriter;
 import com.pulso.aggregate.BatchFold;
 import com.pulso.aggregate.DeltaWriter;
+import com.pulso.aggregate.ItemDelta;
 import com.pulso.aggregate.MetricKeys;
 import com.pulso.aggregate.MetricsChanged;
 import com.pulso.aws.AwsClients;
 import com.pulso.config.PulsoConfig;
+import com.pulso.sales.Lsn;
 import com.pulso.sales.SaleChange;
 import com.pulso.sales.SourcePosition;
 import io.micrometer.core.instrument.Gauge;
@@ -19,10 +21,12 @@ import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -130,7 +134,25 @@ public final class ShardConsumer {
 
   /** One GetRecords batch decoded: what to apply, what to keep aside, and where it leaves the shard. */
   private record Batch(List<SaleChange> changes, List<UnreadableRecords.Unreadable> unreadable, String lastSequence,
-                       SourcePosition highest) {}
+                       SourcePosition highest, Progress progress) {}
+
+  /**
+   * The item deltas of a batch its earlier attempts applied, under the bootstrap they were applied
+   * under: a retry sends only the rest ({@link DeltaWriter#apply(BatchFold, java.util.function.Supplier, Set)}),
+   * and a new bootstrap — which deletes every item — forgets them.
+   */
+  private static final class Progress {
+    private final Set<ItemDelta> applied = new HashSet<>();
+    private Lsn from;
+
+    Set<ItemDelta> under(Lsn bootstrap) {
+      if (!bootstrap.equals(from)) {
+        applied.clear();
+        from = bootstrap;
+      }
+      return applied;
+    }
+  }
 
   private final Shared shared;
   private final String shardId;
@@ -367,7 +389,7 @@ public final class ShardConsumer {
         }
       }
     }
-    return new Batch(kept, unreadable, records.get(records.size() - 1).sequenceNumber(), top);
+    return new Batch(kept, unreadable, records.get(records.size() - 1).sequenceNumber(), top, new Progress());
   }
 
   private boolean deliveredByParent(SaleChange change) {
@@ -403,7 +425,8 @@ public final class ShardConsumer {
       BatchFold fold = BatchFold.of(shared.keys, shardId, counted);
       Future<Void> applied = fold.deltas().isEmpty() ? Future.succeededFuture()
           : shared.writer.apply(fold, () -> shared.gate.still(from.get()).compose(same -> same
-              ? Future.<Void>succeededFuture() : Future.failedFuture(new BootstrapPendingException())));
+              ? Future.<Void>succeededFuture() : Future.failedFuture(new BootstrapPendingException())),
+              batch.progress().under(from.get()));
       return applied
           .compose(v -> keepUnreadable(batch.unreadable()))
           .compose(v -> shared.checkpoints.save(shardId, batch.lastSequence(), batch.highest()))

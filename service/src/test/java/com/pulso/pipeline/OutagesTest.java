@@ -28,6 +28,7 @@ import com.pulso.stream.TestStreams;
 import com.pulso.testing.ExactFigures;
 import com.pulso.testing.PipelineMember;
 import com.pulso.testing.RealtimeFigures;
+import com.pulso.testing.SalesFeed;
 import com.pulso.testing.SalesWorkload;
 import com.pulso.testing.SnsStub;
 import com.pulso.testing.SourceSql;
@@ -55,7 +56,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -426,30 +426,11 @@ class OutagesTest {
   }
 
   private void sale() {
-    SourceSql.execute(config.database(), "INSERT INTO ventas (cliente_id, producto, fecha, monto)"
-        + " VALUES (7, 'LAC-001', now(), 12.50)");
+    SalesFeed.sale(config);
   }
 
-  /** A sale every 200 ms until {@code done}: the WAL moves, the capture reads, percentiles have data. */
   private void whileSelling(BooleanSupplier done, String what) throws Exception {
-    AtomicBoolean selling = new AtomicBoolean(true);
-    Thread feed = new Thread(() -> {
-      while (selling.get()) {
-        sale();
-        try {
-          Thread.sleep(200);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }, "test-sales-feed");
-    feed.start();
-    try {
-      waitUntil(done, SETTLE, what);
-    } finally {
-      selling.set(false);
-      feed.join();
-    }
+    SalesFeed.whileSelling(config, done, SETTLE, what);
   }
 
   private long advisoryLocksHeld() throws Exception {

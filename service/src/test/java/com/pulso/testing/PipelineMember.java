@@ -12,7 +12,6 @@ import com.pulso.db.Postgres;
 import com.pulso.observability.Metrics;
 import com.pulso.stream.ConsumerVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -31,13 +30,14 @@ public final class PipelineMember implements AutoCloseable {
   private final Vertx vertx;
   private final AwsClients clients;
   /** The server's own registry: its histograms are the ones the alerts and CloudWatch read. */
-  private final MeterRegistry registry = new Metrics().registry();
+  private final MeterRegistry registry;
   private ClusterSingleton capture;
   private ConsumerVerticle consumer;
 
-  private PipelineMember(Vertx vertx, AwsClients clients) {
+  private PipelineMember(Vertx vertx, AwsClients clients, MeterRegistry registry) {
     this.vertx = vertx;
     this.clients = clients;
+    this.registry = registry;
   }
 
   /**
@@ -57,7 +57,8 @@ public final class PipelineMember implements AutoCloseable {
   /** Joins (or forms) the cluster of {@code config}; nothing is deployed yet. */
   public static PipelineMember join(PulsoConfig config) throws Exception {
     Vertx vertx = await(ClusterSetup.join(config.cluster(), new VertxOptions(), Vertx.builder()));
-    return new PipelineMember(vertx, new AwsClients(vertx, config, new SimpleMeterRegistry()));
+    MeterRegistry registry = new Metrics().registry();
+    return new PipelineMember(vertx, new AwsClients(vertx, config, registry), registry);
   }
 
   /** Deploys the capture singleton and the shard consumer (the stream and the table must exist). */
@@ -78,7 +79,7 @@ public final class PipelineMember implements AutoCloseable {
     return clients;
   }
 
-  /** The meters of this member's pipeline. */
+  /** The meters of this member's pipeline and AWS calls. */
   public MeterRegistry registry() {
     return registry;
   }
