@@ -4,13 +4,20 @@ import static com.pulso.testing.Await.await;
 import static com.pulso.testing.Await.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.pulso.alerts.AlertEvaluator;
+import com.pulso.alerts.Signal;
+import com.pulso.alerts.SignalSampler;
+import com.pulso.api.ApiKeys;
+import com.pulso.api.ApiVerticle;
 import com.pulso.aws.AwsClients;
 import com.pulso.aws.AwsResources;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
+import com.pulso.config.PulsoConfig.AlertRule;
 import com.pulso.db.FreshDatabase;
 import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
+import com.pulso.observability.Readiness;
 import com.pulso.stream.TestStreams;
 import com.pulso.testing.AwsFaultProxy;
 import com.pulso.testing.AwsFaultProxy.Faults;
@@ -18,19 +25,32 @@ import com.pulso.testing.ExactFigures;
 import com.pulso.testing.PipelineMember;
 import com.pulso.testing.SalesFeed;
 import com.pulso.testing.SalesWorkload;
+import com.pulso.testing.SnsStub;
 import com.pulso.testing.TestServices;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.sqlclient.Pool;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.time.LocalTime;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +60,8 @@ import org.junit.jupiter.api.Test;
  * ({@link AwsFaultProxy}): some Kinesis PutRecords and GetRecords and DynamoDB UpdateItem calls
  * answered as AWS answers when it throttles, some records inside PutRecords answers failed, and
  * latency spikes of two seconds. No change is lost or counted twice, the SDK's backoff shows in
- * the metrics, and once the faults stop the figures are fresh again.
+ * the metrics, and once the faults stop the figures are fresh again. And a slow DynamoDB makes the
+ * API's answers slow: the apiLatency alert fires, and resolves once it is fast again.
  */
 class ThrottlingTest {
 
@@ -56,12 +77,13 @@ class ThrottlingTest {
   private static PulsoConfig direct;
   private static PipelineMember member;
   private static AwsClients directClients;
+  private static Map<String, String> env;
 
   @BeforeAll
   static void aMemberBehindTheFaultProxies() throws Exception {
     TestServices.config();
     String unique = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    Map<String, String> env = PipelineMember.isolatedEnv(unique);
+    env = PipelineMember.isolatedEnv(unique);
     direct = FreshDatabase.create(ConfigLoader.load(TestServices.home().resolve("conf"), env), true);
     kinesis = AwsFaultProxy.start(direct.aws().kinesisEndpoint());
     dynamoDb = AwsFaultProxy.start(direct.aws().dynamoDbEndpoint());
@@ -133,6 +155,75 @@ class ThrottlingTest {
     System.out.printf("Freshness p99 under faults %s (%d changes), after them %s (%d changes)%n",
         seconds(duringFaults.p99()), duringFaults.count(), seconds(after.p99()), after.count());
     assertThat(after.p99()).as("p99 of commit → applied once the faults stopped, s").isLessThan(2.0);
+  }
+
+  @Test
+  void aSlowDynamoDbSlowsTheApiAndIsAlertedUntilItIsFastAgain() throws Exception {
+    SnsStub sns = new SnsStub();
+    Map<String, String> api = new HashMap<>(env);
+    api.put(ConfigLoader.envName("aws.endpoints.sns"), sns.endpoint());
+    api.put(ConfigLoader.envName("http.port"), String.valueOf(freePort()));
+    api.put(ConfigLoader.envName("http.managementPort"), String.valueOf(freePort()));
+    PulsoConfig.Alerts alerts = new PulsoConfig.Alerts(true, "arn:aws:sns:us-east-1:123456789012:throttling", "",
+        Duration.ofHours(1), Duration.ofHours(1), Duration.ofMillis(250), Duration.ofHours(1),
+        new PulsoConfig.BusinessHours(EnumSet.allOf(DayOfWeek.class), LocalTime.MIN, LocalTime.MAX),
+        List.of(new AlertRule("apiLatency", Signal.API_P99, true, 0.25, Duration.ofSeconds(10), Duration.ZERO,
+            Duration.ofSeconds(5), "warning")));
+    PulsoConfig served = ConfigLoader.load(TestServices.home().resolve("conf"), api).withDatabase(direct.database())
+        .withAlerts(alerts);
+    Pool pool = Postgres.pool(member.vertx(), config.database());
+    ApiKeys keys = new ApiKeys(pool);
+    String key = "throttling-test-provider-one-key-0123456789";
+    await(keys.ensure(key, 1));
+    AwsClients snsClients = new AwsClients(member.vertx(), served, new SimpleMeterRegistry());
+    List<String> deployed = List.of(
+        await(member.vertx().deployVerticle(new ApiVerticle(served, pool, member.clients(), keys, new Readiness(),
+            member.registry()))),
+        await(member.vertx().deployVerticle(new SignalSampler(alerts, member.registry(), Clock.systemUTC()))),
+        await(member.vertx().deployVerticle(new AlertEvaluator(served, pool, snsClients, Clock.systemUTC()))));
+    HttpClient http = HttpClient.newHttpClient();
+    URI today = URI.create("http://127.0.0.1:" + served.http().port() + "/v1/providers/1/daily-sales?date="
+        + LocalDate.now(config.businessZone()));
+    AtomicBoolean asking = new AtomicBoolean(true);
+    // A provider's dashboard asking for today's figures while sales change them (each change makes the
+    // cached page stale: the next answer reads DynamoDB).
+    Thread dashboard = new Thread(() -> {
+      while (asking.get()) {
+        try {
+          http.send(HttpRequest.newBuilder(today).header("X-API-Key", key).build(),
+              HttpResponse.BodyHandlers.discarding());
+          Thread.sleep(20);
+        } catch (Exception e) {
+          return;
+        }
+      }
+    }, "test-dashboard");
+    dashboard.start();
+    try {
+      dynamoDb.inject("Query", new Faults(0, 0, 1, Duration.ofMillis(400)));
+      dynamoDb.inject("GetItem", new Faults(0, 0, 1, Duration.ofMillis(400)));
+      SalesFeed.whileSelling(config, () -> sns.about("apiLatency fired").size() == 1, SETTLE,
+          "slow answers alerted");
+      assertThat(sns.about("apiLatency fired").get(0).message()).containsPattern("Figure: 0\\.[4-9][0-9]* s|Figure: [1-9]");
+      dynamoDb.heal();
+      SalesFeed.whileSelling(config, () -> sns.about("apiLatency resolved").size() == 1, SETTLE,
+          "resolved once DynamoDB is fast again");
+    } finally {
+      asking.set(false);
+      dashboard.join();
+      dynamoDb.heal();
+      for (String deployment : deployed) {
+        await(member.vertx().undeploy(deployment));
+      }
+      snsClients.close();
+      sns.close();
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   private static String seconds(double bound) {

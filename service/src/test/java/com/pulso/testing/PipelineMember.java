@@ -11,7 +11,7 @@ import com.pulso.config.PulsoConfig;
 import com.pulso.db.Postgres;
 import com.pulso.observability.Metrics;
 import com.pulso.stream.ConsumerVerticle;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -30,11 +30,11 @@ public final class PipelineMember implements AutoCloseable {
   private final Vertx vertx;
   private final AwsClients clients;
   /** The server's own registry: its histograms are the ones the alerts and CloudWatch read. */
-  private final MeterRegistry registry;
+  private final PrometheusMeterRegistry registry;
   private ClusterSingleton capture;
   private ConsumerVerticle consumer;
 
-  private PipelineMember(Vertx vertx, AwsClients clients, MeterRegistry registry) {
+  private PipelineMember(Vertx vertx, AwsClients clients, PrometheusMeterRegistry registry) {
     this.vertx = vertx;
     this.clients = clients;
     this.registry = registry;
@@ -57,7 +57,7 @@ public final class PipelineMember implements AutoCloseable {
   /** Joins (or forms) the cluster of {@code config}; nothing is deployed yet. */
   public static PipelineMember join(PulsoConfig config) throws Exception {
     Vertx vertx = await(ClusterSetup.join(config.cluster(), new VertxOptions(), Vertx.builder()));
-    MeterRegistry registry = new Metrics().registry();
+    PrometheusMeterRegistry registry = new Metrics().registry();
     return new PipelineMember(vertx, new AwsClients(vertx, config, registry), registry);
   }
 
@@ -80,7 +80,7 @@ public final class PipelineMember implements AutoCloseable {
   }
 
   /** The meters of this member's pipeline and AWS calls. */
-  public MeterRegistry registry() {
+  public PrometheusMeterRegistry registry() {
     return registry;
   }
 
