@@ -24,6 +24,7 @@ import com.pulso.observability.EventLoopDelayProbe;
 import com.pulso.observability.Metrics;
 import com.pulso.observability.Readiness;
 import com.pulso.stream.ConsumerVerticle;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -139,6 +140,10 @@ public final class Main {
 
     VertxOptions options = new VertxOptions();
     vertx = await(ClusterSetup.join(config.cluster(), options, metrics.instrument(Vertx.builder(), options)));
+    Gauge.builder("pulso.cluster.members", ClusterSetup.hazelcast(vertx), hazelcast -> hazelcast.getCluster()
+            .getMembers().size())
+        .description("Members this member sees in its cluster: fewer than deployed is a member gone, or a partition")
+        .register(metrics.registry());
     checkpoint();
     Pool pool = Postgres.pool(vertx, config.database());
     aws = new AwsClients(vertx, config, metrics.registry());

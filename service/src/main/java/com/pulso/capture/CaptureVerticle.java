@@ -86,6 +86,7 @@ public final class CaptureVerticle extends VerticleBase {
   private final AtomicLong caughtUpMillis = new AtomicLong();
   private final AtomicLong retainedWal = new AtomicLong();
   private long walTimerId = -1;
+  private long fenceTimerId = -1;
   private Counter deadLettered;
   private Counter pollFailures;
   private Counter slotsLost;
@@ -129,9 +130,12 @@ public final class CaptureVerticle extends VerticleBase {
     walTimerId = vertx.setPeriodic(WAL_CHECK.toMillis(), id -> slot.retainedWalBytes()
         .onSuccess(retainedWal::set)
         .onFailure(error -> LOG.debug("Cannot read the slot's retained WAL: {}", error.toString())));
-    return CaptureFence.acquire(vertx, config.database(), config.capture().slotName())
+    return CaptureFence.acquire(vertx, config.database(), config.capture().slotName(), config.capture().fenceLease())
         .compose(acquired -> {
           fence = acquired;
+          // The fence's lease: a member that stops renewing it (hung, cut off) loses it to the next leader.
+          fenceTimerId = vertx.setPeriodic(CaptureFence.renewEvery(config.capture().fenceLease()).toMillis(),
+              id -> renewFence());
           // Under the fence: a bootstrap rewrites figures, it must never run twice at once.
           return bootstrap().ensureBootstrapped();
         })
@@ -150,6 +154,7 @@ public final class CaptureVerticle extends VerticleBase {
     stopping = true;
     vertx.cancelTimer(timerId);
     vertx.cancelTimer(walTimerId);
+    vertx.cancelTimer(fenceTimerId);
     // The poll under way ends at once instead of retrying Kinesis: the fence it holds up is what the
     // next leader waits for. The slot never moved past what Kinesis acknowledged.
     Future<Void> abandoned = publisher == null ? Future.succeededFuture() : publisher.close();
@@ -306,6 +311,12 @@ public final class CaptureVerticle extends VerticleBase {
 
     /** Ships what was collected and files the dead letters; completes when both are durable. */
     Future<Void> flush() {
+      if (!fence.holds()) {
+        // Frozen or stalled past the lease: another capture may have the slot now. The pass ends
+        // unshipped; the next poll renews the fence, or finds it taken.
+        return Future.failedFuture(new IllegalStateException("the capture fence's lease may have lapsed"
+            + " (no renewal for most of capture.fenceLeaseSeconds): not shipping until it is renewed"));
+      }
       List<SaleChange> shipping = List.copyOf(changes);
       List<DeadLetter> filing = List.copyOf(letters);
       changes.clear();
@@ -339,16 +350,26 @@ public final class CaptureVerticle extends VerticleBase {
    * and the slot is read again only once this capture holds the fence anew.
    */
   private Future<Void> holdFence() {
-    return fence.check().recover(lost -> {
+    return fence.renew().recover(lost -> {
       LOG.warn("Capture fence of slot {} lost with its connection ({}): taking it again", config.capture().slotName(),
           lost.toString());
       return fence.release()
-          .transform(closed -> CaptureFence.acquire(vertx, config.database(), config.capture().slotName()))
+          .transform(closed -> CaptureFence.acquire(vertx, config.database(), config.capture().slotName(),
+              config.capture().fenceLease()))
           .map(acquired -> {
             fence = acquired;
             return null;
           });
     });
+  }
+
+  /** Between polls too (an idle capture may not touch its fence for long): a lost fence is taken again at the next poll. */
+  private void renewFence() {
+    CaptureFence held = fence;
+    if (held != null && !stopping) {
+      held.renew().onFailure(lost -> LOG.warn("Capture fence of slot {} not renewed: {}", config.capture().slotName(),
+          lost.toString()));
+    }
   }
 
   /**

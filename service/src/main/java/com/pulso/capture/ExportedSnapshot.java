@@ -39,9 +39,18 @@ public final class ExportedSnapshot implements AutoCloseable {
     properties.setProperty("preferQueryMode", "simple");
     properties.setProperty("assumeMinServerVersion", "10");
     Connection connection = DriverManager.getConnection(Postgres.jdbcUrl(db), properties);
+    // PostgreSQL 17+: a failover slot, which a standby with sync_replication_slots keeps a copy of, so that
+    // a failover to it does not lose the slot (docs/failure-modes.md).
+    String failover;
+    try {
+      failover = connection.getMetaData().getDatabaseMajorVersion() >= 17 ? ", FAILOVER true" : "";
+    } catch (SQLException e) {
+      connection.close();
+      throw e;
+    }
     try (Statement statement = connection.createStatement();
          ResultSet slot = statement.executeQuery(
-             "CREATE_REPLICATION_SLOT \"" + slotName + "\" LOGICAL pgoutput (SNAPSHOT 'export')")) {
+             "CREATE_REPLICATION_SLOT \"" + slotName + "\" LOGICAL pgoutput (SNAPSHOT 'export'" + failover + ")")) {
       slot.next();
       return new ExportedSnapshot(connection, slot.getString("snapshot_name"), Lsn.parse(slot.getString("consistent_point")));
     } catch (SQLException | RuntimeException e) {

@@ -85,6 +85,11 @@ public final class ClusterSetup {
     config.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(cluster.heartbeatIntervalSeconds()));
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(cluster.maxNoHeartbeatSeconds()));
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    // After a partition heals, the two sides merge at Hazelcast's next split-brain check: every 120 s
+    // by default, the first one 300 s after start. Until then each side has its own capture leader
+    // (the fence lets one read) and shard owners (positions guard DynamoDB): merge sooner.
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", "30");
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", "15");
     config.setProperty("hazelcast.socket.bind.any", "false");
     config.setProperty("hazelcast.local.localAddress", cluster.host());
 

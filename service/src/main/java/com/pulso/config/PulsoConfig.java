@@ -108,7 +108,7 @@ public record PulsoConfig(
    * before today a bootstrap counts.
    */
   public record Capture(String slotName, String publicationName, Duration pollInterval, int maxChangesPerPoll,
-                        int fetchSize, int bootstrapDays) {}
+                        int fetchSize, int bootstrapDays, Duration fenceLease) {}
 
   /**
    * How the shard consumers of a member poll Kinesis and rebalance. Kinesis allows 5 GetRecords
@@ -311,7 +311,7 @@ public record PulsoConfig(
     Capture capture = new Capture(r.identifier("capture.slotName"), r.identifier("capture.publicationName"),
         Duration.ofMillis(r.integer("capture.pollIntervalMillis", 1, 60_000)),
         r.integer("capture.maxChangesPerPoll", 1, 10_000_000), r.integer("capture.fetchSize", 1, 100_000),
-        r.integer("capture.bootstrapDays", 0, 366));
+        r.integer("capture.bootstrapDays", 0, 366), Duration.ofSeconds(r.integer("capture.fenceLeaseSeconds", 2, 600)));
     Consume consume = new Consume(r.integer("consume.recordsPerCall", 1, 10_000),
         Duration.ofMillis(r.integer("consume.minPollIntervalMillis", 0, 60_000)),
         Duration.ofMillis(r.integer("consume.idleDelayMillis", 0, 60_000)),

@@ -99,7 +99,7 @@ class BootstrapTest {
     String unique = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     // Slot names are global to the server: one per test.
     PulsoConfig.Capture capture = new PulsoConfig.Capture("bootstrap_test_" + unique, "pub_" + unique,
-        Duration.ofMillis(50), 10_000_000, 500, HORIZON.getDays());
+        Duration.ofMillis(50), 10_000_000, 500, HORIZON.getDays(), Duration.ofSeconds(10));
     config = fresh.withCapture(capture);
     zone = config.businessZone();
     today = LocalDate.ofInstant(now, zone);

@@ -51,7 +51,8 @@ class CaptureVerticleTest {
     String stream = TestStreams.create(clients, 2);
     PulsoConfig.Aws aws = base.aws();
     config = base
-        .withCapture(new PulsoConfig.Capture("slot_" + unique, "pub_" + unique, Duration.ofMillis(20), 20_000, 500, 7))
+        .withCapture(new PulsoConfig.Capture("slot_" + unique, "pub_" + unique, Duration.ofMillis(20), 20_000, 500, 7,
+            Duration.ofSeconds(10)))
         .withAws(new PulsoConfig.Aws(aws.region(), aws.manageResources(), aws.kinesisEndpoint(), aws.dynamoDbEndpoint(),
             aws.s3Endpoint(), aws.glueEndpoint(), aws.snsEndpoint(), aws.cloudWatchEndpoint(), stream, 2, "capture-" + unique, aws.s3Bucket(),
             aws.s3KmsKeyId(), aws.http()));

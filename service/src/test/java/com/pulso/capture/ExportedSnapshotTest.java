@@ -7,6 +7,7 @@ import com.pulso.db.FreshDatabase;
 import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
 import com.pulso.testing.Await;
+import com.pulso.testing.SourceSql;
 import com.pulso.testing.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -28,7 +29,7 @@ class ExportedSnapshotTest {
     Migrations.migrate(config);
     String unique = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     PulsoConfig.Capture capture = new PulsoConfig.Capture("slot_" + unique, "pub_" + unique, Duration.ofMillis(50),
-        1_000_000, 1_000, 7);
+        1_000_000, 1_000, 7, Duration.ofSeconds(10));
     execute(config, "CREATE PUBLICATION " + capture.publicationName() + " FOR TABLE ventas");
 
     AtomicBoolean inserting = new AtomicBoolean(true);
@@ -61,6 +62,9 @@ class ExportedSnapshotTest {
       }
       reader.commit();
     }
+    // A failover slot (PostgreSQL 17): a standby syncing slots keeps it across a failover.
+    assertThat(SourceSql.count(config.database(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
+        + capture.slotName() + "' AND failover")).isEqualTo(1);
     long afterSnapshot = inserted.get();
     Await.waitUntil(() -> inserted.get() > afterSnapshot + 200, Duration.ofSeconds(60), "sales after the snapshot");
     inserting.set(false);

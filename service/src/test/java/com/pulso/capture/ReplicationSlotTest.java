@@ -39,7 +39,8 @@ class ReplicationSlotTest {
     Migrations.migrate(config);
     String unique = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     // Slots belong to the whole server: a name of its own per test, and small chunks to see them.
-    capture = new PulsoConfig.Capture("slot_" + unique, "pub_" + unique, Duration.ofMillis(50), 10_000, 2, 7);
+    capture = new PulsoConfig.Capture("slot_" + unique, "pub_" + unique, Duration.ofMillis(50), 10_000, 2, 7,
+        Duration.ofSeconds(10));
     vertx = Vertx.vertx();
     pool = Postgres.pool(vertx, config.database());
     slot = new ReplicationSlot(pool, capture, config.source());

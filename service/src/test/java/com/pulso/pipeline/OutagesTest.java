@@ -179,7 +179,7 @@ class OutagesTest {
   /** The rules the outages are for, judged every 250 ms over windows of seconds, not minutes. */
   private void deployAlerts() throws Exception {
     sns.clear();
-    PulsoConfig.Alerts alerts = new PulsoConfig.Alerts(true, "arn:aws:sns:us-east-1:123456789012:outages", "",
+    PulsoConfig.Alerts alerts = new PulsoConfig.Alerts(true, "arn:aws:sns:us-east-1:123456789012:pulso-test-alerts", "",
         Duration.ofHours(1), Duration.ofHours(1), Duration.ofMillis(250), Duration.ofHours(1),
         new PulsoConfig.BusinessHours(EnumSet.allOf(DayOfWeek.class), LocalTime.MIN, LocalTime.MAX), List.of(
             rule("freshness", Signal.FRESHNESS_P99, 2, Duration.ofSeconds(10), Duration.ZERO),

@@ -164,7 +164,7 @@ class ThrottlingTest {
     api.put(ConfigLoader.envName("aws.endpoints.sns"), sns.endpoint());
     api.put(ConfigLoader.envName("http.port"), String.valueOf(freePort()));
     api.put(ConfigLoader.envName("http.managementPort"), String.valueOf(freePort()));
-    PulsoConfig.Alerts alerts = new PulsoConfig.Alerts(true, "arn:aws:sns:us-east-1:123456789012:throttling", "",
+    PulsoConfig.Alerts alerts = new PulsoConfig.Alerts(true, "arn:aws:sns:us-east-1:123456789012:pulso-test-alerts", "",
         Duration.ofHours(1), Duration.ofHours(1), Duration.ofMillis(250), Duration.ofHours(1),
         new PulsoConfig.BusinessHours(EnumSet.allOf(DayOfWeek.class), LocalTime.MIN, LocalTime.MAX),
         List.of(new AlertRule("apiLatency", Signal.API_P99, true, 0.25, Duration.ofSeconds(10), Duration.ZERO,

@@ -27,11 +27,17 @@ public final class ServerJvm implements AutoCloseable {
   private final Map<String, String> env;
   private final Path log;
   private final int managementPort;
+  /** Where the server's ports are reached: loopback, or the address of the test host it runs in. */
+  private final String address;
+  /** Put before ./pulso: nothing, or {@code ip netns exec <host>}. */
+  private final List<String> launcher;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private Process process;
   private int starts;
 
-  private ServerJvm(Map<String, String> env, Path log) throws IOException {
+  private ServerJvm(Map<String, String> env, Path log, String address, List<String> launcher) throws IOException {
+    this.address = address;
+    this.launcher = List.copyOf(launcher);
     Map<String, String> withManagement = new java.util.HashMap<>(env);
     if ("0".equals(withManagement.getOrDefault("PULSO_HTTP_MANAGEMENT_PORT", "0"))) {
       try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
@@ -53,7 +59,17 @@ public final class ServerJvm implements AutoCloseable {
    * is {@code PULSO_HTTP_MANAGEMENT_PORT}, or a free one when that is absent or 0.
    */
   public static ServerJvm start(Map<String, String> env, Path log) throws IOException {
-    ServerJvm server = new ServerJvm(env, log);
+    return start(env, log, "127.0.0.1", List.of());
+  }
+
+  /** The same in test host {@code host} of {@code hosts} ({@link TestHosts}), reached at its address. */
+  public static ServerJvm start(Map<String, String> env, Path log, TestHosts hosts, int host) throws IOException {
+    return start(env, log, TestHosts.address(host), hosts.command(host, List.of()));
+  }
+
+  private static ServerJvm start(Map<String, String> env, Path log, String address, List<String> launcher)
+      throws IOException {
+    ServerJvm server = new ServerJvm(env, log, address, launcher);
     server.launch();
     return server;
   }
@@ -62,7 +78,9 @@ public final class ServerJvm implements AutoCloseable {
     Path home = TestServices.home();
     Files.writeString(log, "---- start " + (++starts) + " ----\n", StandardCharsets.UTF_8,
         StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    ProcessBuilder builder = new ProcessBuilder(home.resolve("pulso").toString())
+    List<String> command = new java.util.ArrayList<>(launcher);
+    command.add(home.resolve("pulso").toString());
+    ProcessBuilder builder = new ProcessBuilder(command)
         .directory(home.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -101,6 +119,23 @@ public final class ServerJvm implements AutoCloseable {
     }
   }
 
+  /** SIGSTOP: the JVM hangs, its sockets stay open (its kernel still answers for them), until {@link #thaw()}. */
+  public void freeze() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT: the frozen JVM runs on, its clocks gone forward by the freeze. */
+  public void thaw() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    int exit = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start().waitFor();
+    if (exit != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + " exited " + exit);
+    }
+  }
+
   /** A new JVM with the same environment, after {@link #kill()} or {@link #stop()}. */
   public void restart() throws IOException {
     if (process.isAlive()) {
@@ -126,6 +161,16 @@ public final class ServerJvm implements AutoCloseable {
   /** Sale changes this JVM applied in DynamoDB (the count of its freshness histogram); 0 while it cannot answer. */
   public long appliedChanges() {
     return metricSum("pulso_freshness_seconds_count");
+  }
+
+  /** Sale changes this JVM's capture shipped to Kinesis (acknowledged); 0 while it cannot answer. */
+  public long publishedChanges() {
+    return metricSum("pulso_stream_publish_changes_total");
+  }
+
+  /** Members this JVM sees in its cluster; 0 while it cannot answer. */
+  public long clusterSize() {
+    return metricSum("pulso_cluster_members");
   }
 
   /** Heap in use now, over every heap pool; 0 while it cannot answer. */
@@ -164,7 +209,7 @@ public final class ServerJvm implements AutoCloseable {
 
   /** A GET of the operators' port: /health/ready with details, /metrics. */
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + ":" + managementPort + path))
         .timeout(Duration.ofSeconds(10)).build();
     return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }

@@ -34,7 +34,8 @@ public final class ServerPipeline implements AutoCloseable {
   private final PulsoConfig config;
   private final Vertx vertx;
   private final AwsClients clients;
-  private ServerJvm server;
+  /** The servers started, in order; they form one cluster when told each other's addresses. */
+  private final List<ServerJvm> servers = new java.util.ArrayList<>();
 
   private ServerPipeline(PulsoConfig config) {
     this.config = config;
@@ -68,6 +69,25 @@ public final class ServerPipeline implements AutoCloseable {
    * and waits until it is ready; it creates the stream and the table.
    */
   public ServerJvm startServer(Path log, int httpPort, int clusterPort, Map<String, String> extraEnv) throws Exception {
+    return started(ServerJvm.start(serverEnv(httpPort, clusterPort, extraEnv), log));
+  }
+
+  /**
+   * The same in test host {@code host} of {@code hosts}: {@code extraEnv} must point it at the services
+   * where that host reaches them (relays on {@link TestHosts#GATEWAY}).
+   */
+  public ServerJvm startServer(Path log, int httpPort, int clusterPort, Map<String, String> extraEnv, TestHosts hosts,
+                               int host) throws Exception {
+    return started(ServerJvm.start(serverEnv(httpPort, clusterPort, extraEnv), log, hosts, host));
+  }
+
+  private ServerJvm started(ServerJvm server) throws InterruptedException {
+    servers.add(server);
+    server.awaitReady(Duration.ofSeconds(180));
+    return server;
+  }
+
+  private Map<String, String> serverEnv(int httpPort, int clusterPort, Map<String, String> extraEnv) {
     PulsoConfig.Database db = config.database();
     Map<String, String> env = new HashMap<>();
     env.put("PULSO_PROFILE", "aws");
@@ -90,18 +110,18 @@ public final class ServerPipeline implements AutoCloseable {
     env.put(ConfigLoader.envName("aws.kinesis.stream"), config.aws().kinesisStream());
     env.put(ConfigLoader.envName("aws.dynamodb.table"), config.aws().dynamoDbTable());
     env.putAll(extraEnv);
-    server = ServerJvm.start(env, log);
-    server.awaitReady(Duration.ofSeconds(180));
-    return server;
+    return env;
   }
 
   /** Waits until the capture bootstrapped its slot: from then on it streams changes. */
   public void awaitCaptureStreaming() throws InterruptedException {
     Await.waitUntil(() -> {
-      assertThat(server.isAlive()).as("server alive; log:%n%s", server.tail()).isTrue();
+      for (ServerJvm server : servers) {
+        assertThat(server.isAlive()).as("server alive; log:%n%s", server.tail()).isTrue();
+      }
       return count("SELECT count(*) FROM pulso.capture_state WHERE slot_name = '" + config.capture().slotName()
           + "' AND bootstrapped_at IS NOT NULL") == 1;
-    }, Duration.ofSeconds(120), () -> "capture slot bootstrapped; log:\n" + server.tail());
+    }, Duration.ofSeconds(120), () -> "capture slot bootstrapped; log:\n" + servers.get(0).tail());
   }
 
   /**
@@ -116,11 +136,11 @@ public final class ServerPipeline implements AutoCloseable {
     return SourceSql.count(config.database(), sql);
   }
 
-  /** Stops the server (SIGTERM), then drops the slot once released, and deletes the stream and the table. */
+  /** Stops the servers (SIGTERM), then drops the slot once released, and deletes the stream and the table. */
   @Override
   public void close() throws Exception {
     try {
-      if (server != null) {
+      for (ServerJvm server : servers) {
         try {
           if (server.isAlive()) {
             server.stop();
@@ -135,7 +155,7 @@ public final class ServerPipeline implements AutoCloseable {
           + "' AND active") == 0, STOPPED_SLOT_RELEASE, "slot " + slot + " released");
       count("SELECT count(*) FROM (SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
           + " WHERE slot_name = '" + slot + "') dropped");
-      if (server != null) {
+      if (!servers.isEmpty()) {
         TestStreams.delete(clients, config.aws().kinesisStream());
         await(clients.call(() -> clients.dynamoDb().deleteTable(b -> b.tableName(config.aws().dynamoDbTable()))));
       }

@@ -20,27 +20,45 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class TcpProxy implements AutoCloseable {
 
   private final InetSocketAddress target;
+  /** The address it listens on: loopback, or {@link TestHosts#GATEWAY} for processes in test hosts. */
+  private final String address;
   private final int port;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   /** Null while cut. Guarded by this. */
   private ServerSocket listening;
 
-  private TcpProxy(InetSocketAddress target, int port) {
+  private TcpProxy(InetSocketAddress target, String address, int port) {
     this.target = target;
+    this.address = address;
     this.port = port;
   }
 
   /** Listens on a free loopback port and forwards every connection to {@code target}. */
   public static TcpProxy start(URI target) throws IOException {
-    ServerSocket server = listen(0);
-    TcpProxy proxy = new TcpProxy(new InetSocketAddress(target.getHost(), target.getPort()), server.getLocalPort());
+    return start(target, Loopback.ADDRESS);
+  }
+
+  /** Listens on a free port of {@code address} and forwards every connection to {@code target}. */
+  public static TcpProxy start(URI target, String address) throws IOException {
+    return start(target, address, 0);
+  }
+
+  /** Listens on {@code address}:{@code port} (0: any free one) and forwards every connection to {@code target}. */
+  public static TcpProxy start(URI target, String address, int port) throws IOException {
+    ServerSocket server = listen(address, port);
+    TcpProxy proxy = new TcpProxy(new InetSocketAddress(target.getHost(), target.getPort()), address,
+        server.getLocalPort());
     proxy.serve(server);
     return proxy;
   }
 
   /** The proxy as an HTTP endpoint, for the configuration of whatever should reach the target through it. */
   public URI endpoint() {
-    return URI.create("http://" + Loopback.ADDRESS + ":" + port);
+    return URI.create("http://" + address + ":" + port);
+  }
+
+  public int port() {
+    return port;
   }
 
   /** Closes the port (new connections are refused) and every connection open through it. */
@@ -56,7 +74,7 @@ public final class TcpProxy implements AutoCloseable {
   /** Opens the same port again. */
   public synchronized void restore() throws IOException {
     if (listening == null) {
-      serve(listen(port));
+      serve(listen(address, port));
     }
   }
 
@@ -65,11 +83,11 @@ public final class TcpProxy implements AutoCloseable {
     cut();
   }
 
-  private static ServerSocket listen(int port) throws IOException {
+  private static ServerSocket listen(String address, int port) throws IOException {
     ServerSocket server = new ServerSocket();
     // The port is taken again after a cut, with the closed connections still in TIME_WAIT.
     server.setReuseAddress(true);
-    server.bind(new InetSocketAddress(InetAddress.getByName(Loopback.ADDRESS), port));
+    server.bind(new InetSocketAddress(InetAddress.getByName(address), port));
     return server;
   }
 
