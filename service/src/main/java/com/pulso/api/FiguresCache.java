@@ -33,6 +33,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Lock;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,6 +94,12 @@ final class FiguresCache {
   static final Duration CLOSED_DAY = Duration.ofMinutes(10);
   private static final String MAP = "pulso.api.figures";
   private static final Duration LOCK_WAIT = Duration.ofSeconds(2);
+  /**
+   * The longest an L2 read may take before it counts as a miss. A read of an entry owned by a member
+   * that stopped answering waits until the cluster declares it gone (cluster.maxNoHeartbeatSeconds):
+   * a cache must not hold the API up longer than reading the source would.
+   */
+  static final Duration L2_WAIT = Duration.ofMillis(250);
   private static final int L2_MEGABYTES_PER_MEMBER = 256;
   /** L1's bound, by the answers' {@link #weight}: this member's heap for cached figures. */
   static final long L1_BYTES = 128L * 1024 * 1024;
@@ -124,6 +131,7 @@ final class FiguresCache {
   private final Map<Integer, Set<Consumer<JsonObject>>> watchers = new ConcurrentHashMap<>();
   private final Counter l2Hits;
   private final Counter l2Misses;
+  private final Counter l2Timeouts;
   /** By kind of answer: a manifest or a report's rows come from S3, the rest from DynamoDB. */
   private final Map<String, Timer> loads = new HashMap<>();
   private final Counter refreshes;
@@ -148,6 +156,8 @@ final class FiguresCache {
     CaffeineCacheMetrics.monitor(registry, l1, "pulso.api.l1");
     l2Hits = Counter.builder("pulso.api.cache.l2").tag("result", "hit").register(registry);
     l2Misses = Counter.builder("pulso.api.cache.l2").tag("result", "miss").register(registry);
+    l2Timeouts = Counter.builder("pulso.api.cache.l2").tag("result", "timeout")
+        .description("L2 reads that took longer than 250 ms, taken as misses (a member not answering)").register(registry);
     Gauge.builder("pulso.api.cache.l2.size", l2, map -> map.getLocalMapStats().getOwnedEntryCount())
         .description("L2 entries held by this member").register(registry);
     FunctionCounter.builder("pulso.api.cache.l2.evictions", l2, map -> map.getLocalMapStats().getEvictionCount())
@@ -342,29 +352,40 @@ final class FiguresCache {
         return Future.succeededFuture(cached);
       }
       // One member loads a key at a time; the others wait, then find its answer in L2.
-      return vertx.sharedData().getLockWithTimeout("pulso.api.load." + key, LOCK_WAIT.toMillis())
-          .transform(locked -> fromL2(loader, newerThan).compose(again -> {
-            if (again != null) {
-              return Future.succeededFuture(again);
-            }
-            long generation = generation(key);
-            long start = System.nanoTime();
-            return loader.source().get().map(loaded -> {
-              loads.get(loader.kind()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-              Cached fresh = new Cached(loaded, clock.millis());
-              if (generation == generation(key)) {
-                l2.setAsync(key, secret.seal(key, fresh.loadedAtMillis() + ";" + loader.encode().apply(loaded)),
-                    expiry(loader.kind(), loader.day()).toMillis(), TimeUnit.MILLISECONDS);
-              }
-              return fresh;
-            }).recover(error -> Future.failedFuture(Problem.unavailable("the figures cannot be read now ("
-                + shorten(String.valueOf(error.getMessage())) + "); nothing fresh enough is cached")));
-          }).andThen(done -> {
-            if (locked.succeeded()) {
-              locked.result().release();
-            }
-          }));
+      return loadLock(key).transform(locked -> fromL2(loader, newerThan).compose(again -> {
+        if (again != null) {
+          return Future.succeededFuture(again);
+        }
+        long generation = generation(key);
+        long start = System.nanoTime();
+        return loader.source().get().map(loaded -> {
+          loads.get(loader.kind()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+          Cached fresh = new Cached(loaded, clock.millis());
+          if (generation == generation(key)) {
+            l2.setAsync(key, secret.seal(key, fresh.loadedAtMillis() + ";" + loader.encode().apply(loaded)),
+                expiry(loader.kind(), loader.day()).toMillis(), TimeUnit.MILLISECONDS);
+          }
+          return fresh;
+        }).recover(error -> Future.failedFuture(Problem.unavailable("the figures cannot be read now ("
+            + shorten(String.valueOf(error.getMessage())) + "); nothing fresh enough is cached")));
+      }).andThen(done -> {
+        if (locked.succeeded()) {
+          locked.result().release();
+        }
+      }));
     });
+  }
+
+  /**
+   * The cluster's lock on loading {@code key}, or a failure after {@link #LOCK_WAIT}: then the key is
+   * loaded without it. Hazelcast's own wait is not enough: a lock held on a member that stopped
+   * answering is waited for until the cluster declares that member gone. A lock granted after this
+   * gave up is released at once.
+   */
+  private Future<Lock> loadLock(String key) {
+    Future<Lock> asked = vertx.sharedData().getLockWithTimeout("pulso.api.load." + key, LOCK_WAIT.toMillis());
+    return asked.timeout(LOCK_WAIT.plus(L2_WAIT).toMillis(), TimeUnit.MILLISECONDS)
+        .onFailure(gaveUp -> asked.onSuccess(Lock::release));
   }
 
   /**
@@ -372,20 +393,26 @@ final class FiguresCache {
    * {@code newerThan}. An entry a member did not seal for this key is a miss (and is logged).
    */
   private <T> Future<Cached> fromL2(Loader<T> loader, long newerThan) {
-    return Future.fromCompletionStage(l2.getAsync(loader.key()), vertx.getOrCreateContext()).map(sealed -> {
-      String stored = sealed == null ? null : secret.open(loader.key(), sealed).orElse(null);
-      if (sealed != null && stored == null) {
-        LOG.warn("Cache entry {} in the cluster's map was not sealed by a member: ignored (has a process without"
-            + " cluster.secret reached Hazelcast?)", loader.key());
-      }
-      (stored == null ? l2Misses : l2Hits).increment();
-      if (stored == null) {
-        return null;
-      }
-      int separator = stored.indexOf(';');
-      long loadedAt = Long.parseLong(stored.substring(0, separator));
-      return loadedAt > newerThan ? new Cached(loader.decode().apply(stored.substring(separator + 1)), loadedAt) : null;
-    });
+    return Future.fromCompletionStage(l2.getAsync(loader.key()), vertx.getOrCreateContext())
+        .timeout(L2_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+        .recover(slow -> {
+          l2Timeouts.increment();
+          return Future.succeededFuture(null);
+        })
+        .map(sealed -> {
+          String stored = sealed == null ? null : secret.open(loader.key(), sealed).orElse(null);
+          if (sealed != null && stored == null) {
+            LOG.warn("Cache entry {} in the cluster's map was not sealed by a member: ignored (has a process without"
+                + " cluster.secret reached Hazelcast?)", loader.key());
+          }
+          (stored == null ? l2Misses : l2Hits).increment();
+          if (stored == null) {
+            return null;
+          }
+          int separator = stored.indexOf(';');
+          long loadedAt = Long.parseLong(stored.substring(0, separator));
+          return loadedAt > newerThan ? new Cached(loader.decode().apply(stored.substring(separator + 1)), loadedAt) : null;
+        });
   }
 
   /**
