@@ -122,23 +122,29 @@ public final class ApiVerticle extends VerticleBase {
     // No WebSocket compression: permessage-deflate keeps a zlib context per connection (hundreds of KB
     // with context takeover, so a thousand dashboards cost hundreds of MB) to shrink messages of a few
     // hundred bytes, and its pipeline handler inspects every HTTP answer the member writes.
+    // No HTTP/2 over clear text (h2c): nothing in front of Pulso speaks it (the ALB talks HTTP/1.1 to its
+    // targets), and its header-size refusals are Netty's bare 431, not problem+json. HTTP/2 stays with TLS.
     HttpServerOptions options = new HttpServerOptions().setHost(http.host()).setPort(http.port())
+        .setHttp2ClearTextEnabled(false)
         .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false);
     if (http.tls()) {
       options.setSsl(true).setUseAlpn(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(http.tlsCert().toString()).setKeyPath(http.tlsKey().toString()));
     }
     server = vertx.createHttpServer(options);
-    management = vertx.createHttpServer(new HttpServerOptions().setHost(http.host()).setPort(http.managementPort()));
+    management = vertx.createHttpServer(new HttpServerOptions().setHost(http.host()).setPort(http.managementPort())
+        .setHttp2ClearTextEnabled(false));
     // The public port first: once the operators' port answers ready, the API is served.
     return bootstrap.start()
-        .compose(v -> server.requestHandler(router).webSocketHandshakeHandler(stream::handshake)
+        .compose(v -> server.requestHandler(router).invalidRequestHandler(Problem::answerUnreadable)
+            .webSocketHandshakeHandler(stream::handshake)
             .webSocketHandler(stream::open)
             .listen()
             .recover(err -> Future.failedFuture(new IllegalStateException(
                 "HTTP server cannot listen on " + http.host() + ":" + http.port() + " (http.port / PULSO_HTTP_PORT): "
                     + err.getMessage(), err))))
-        .compose(v -> management.requestHandler(managementRouter(requests)).listen()
+        .compose(v -> management.requestHandler(managementRouter(requests))
+            .invalidRequestHandler(Problem::answerUnreadable).listen()
             .recover(err -> Future.failedFuture(new IllegalStateException("management server cannot listen on "
                 + http.host() + ":" + http.managementPort() + " (http.managementPort / PULSO_HTTP_MANAGEMENT_PORT): "
                 + err.getMessage(), err))));

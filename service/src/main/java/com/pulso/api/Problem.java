@@ -1,6 +1,9 @@
 package com.pulso.api;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -46,15 +49,36 @@ public final class Problem extends RuntimeException {
 
   /** Answers the request with this problem. */
   public void answer(RoutingContext ctx) {
-    JsonObject body = new JsonObject()
+    if (retryAfter > 0) {
+      ctx.response().putHeader("Retry-After", Long.toString(retryAfter));
+    }
+    ctx.response().setStatusCode(status).putHeader("content-type", CONTENT_TYPE)
+        .end(body(ctx.request().path()).encode());
+  }
+
+  /**
+   * For {@code HttpServer.invalidRequestHandler}: a request HTTP itself refuses before any route (a
+   * request line or headers over the server's limits, a malformed request) is answered as
+   * problem+json too — Vert.x's own answer is a bare status — and its connection closed, as HTTP
+   * requires after a request that could not be read.
+   */
+  static void answerUnreadable(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    Problem problem = cause instanceof TooLongHttpLineException
+        ? new Problem(414, "the request line is longer than the server reads")
+        : cause instanceof TooLongHttpHeaderException
+            ? new Problem(431, "the request's headers are larger than the server reads")
+            : badRequest("the request is not valid HTTP");
+    request.response().setStatusCode(problem.status).putHeader("content-type", CONTENT_TYPE)
+        .putHeader("connection", "close").end(problem.body("").encode());
+  }
+
+  private JsonObject body(String instance) {
+    return new JsonObject()
         .put("type", "about:blank")
         .put("title", HttpResponseStatus.valueOf(status).reasonPhrase())
         .put("status", status)
         .put("detail", getMessage())
-        .put("instance", ctx.request().path());
-    if (retryAfter > 0) {
-      ctx.response().putHeader("Retry-After", Long.toString(retryAfter));
-    }
-    ctx.response().setStatusCode(status).putHeader("content-type", CONTENT_TYPE).end(body.encode());
+        .put("instance", instance);
   }
 }

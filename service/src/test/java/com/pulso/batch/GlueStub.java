@@ -20,7 +20,7 @@ import java.util.function.BiFunction;
  * this is the one place the project uses a stub server. Each job run follows a script: its state at
  * each GetJobRun, by how many times it was asked.
  */
-final class GlueStub implements AutoCloseable {
+public final class GlueStub implements AutoCloseable {
 
   /** A run the stub started: its id, the arguments StartJobRun sent, and whether it was stopped. */
   record Run(String id, String jobName, Map<String, String> arguments) {}
@@ -39,7 +39,7 @@ final class GlueStub implements AutoCloseable {
     this.server = server;
   }
 
-  static GlueStub start(Vertx vertx) throws Exception {
+  public static GlueStub start(Vertx vertx) throws Exception {
     GlueStub[] stub = new GlueStub[1];
     HttpServer server = vertx.createHttpServer().requestHandler(request -> stub[0].handle(request));
     stub[0] = new GlueStub(server);
@@ -47,7 +47,7 @@ final class GlueStub implements AutoCloseable {
     return stub[0];
   }
 
-  int port() {
+  public int port() {
     return server.actualPort();
   }
 

@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * What the real-time figures must equal: the provider × client (× product) × day figures computed by SQL over
  * the source tables, days in the business zone. Written independently of the pipeline on purpose.
- * Sales that belong to no provider (unknown product) or cannot be counted (no client, no amount)
- * are not part of any provider's figures.
+ * Sales that belong to no provider (unknown product) or cannot be counted (no client, no amount, a
+ * negative or NaN amount, an infinite sale time) are not part of any provider's figures.
  */
 public final class SalesGroundTruth {
 
@@ -34,7 +34,8 @@ public final class SalesGroundTruth {
     String sql = """
         SELECT p.provider_id, v.cliente_id, (v.fecha AT TIME ZONE ?)::date AS day, count(*), sum(v.monto)
         FROM ventas v JOIN pulso.products p ON p.code = v.producto
-        WHERE v.cliente_id IS NOT NULL AND v.monto IS NOT NULL
+        WHERE v.cliente_id IS NOT NULL AND v.monto IS NOT NULL AND v.monto <> 'NaN' AND v.monto >= 0
+          AND isfinite(v.fecha)
         GROUP BY 1, 2, 3""";
     Map<ClientDay, Figures> truth = new HashMap<>();
     query(config, sql, rs -> truth.put(new ClientDay(rs.getInt(1), rs.getLong(2), rs.getObject(3, LocalDate.class)),
@@ -46,7 +47,8 @@ public final class SalesGroundTruth {
     String sql = """
         SELECT p.provider_id, v.cliente_id, p.code, (v.fecha AT TIME ZONE ?)::date AS day, count(*), sum(v.monto)
         FROM ventas v JOIN pulso.products p ON p.code = v.producto
-        WHERE v.cliente_id IS NOT NULL AND v.monto IS NOT NULL
+        WHERE v.cliente_id IS NOT NULL AND v.monto IS NOT NULL AND v.monto <> 'NaN' AND v.monto >= 0
+          AND isfinite(v.fecha)
         GROUP BY 1, 2, 3, 4""";
     Map<ClientProductDay, Figures> truth = new HashMap<>();
     query(config, sql, rs -> truth.put(new ClientProductDay(rs.getInt(1), rs.getLong(2), rs.getString(3),

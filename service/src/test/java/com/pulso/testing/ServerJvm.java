@@ -178,7 +178,8 @@ public final class ServerJvm implements AutoCloseable {
     return metricSum("jvm_memory_used_bytes{area=\"heap\"");
   }
 
-  private long metricSum(String prefix) {
+  /** The sum of this JVM's /metrics lines starting with {@code prefix} (name and labels); 0 while it cannot answer. */
+  public long metricSum(String prefix) {
     try {
       return get("/metrics").body().lines()
           .filter(line -> line.startsWith(prefix))
