@@ -1,5 +1,6 @@
 package com.pulso.observability;
 
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.VertxBuilder;
@@ -21,6 +22,8 @@ public final class Metrics {
 
   public Metrics() {
     registry.config().meterFilter(new SeriesCap(MAX_SERIES_PER_NAME));
+    // Open files against their limit: a leak of sockets or files shows here before it stops the member.
+    new FileDescriptorMetrics().bindTo(registry);
   }
 
   public PrometheusMeterRegistry registry() {
