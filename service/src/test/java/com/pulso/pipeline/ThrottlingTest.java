@@ -61,7 +61,8 @@ import org.junit.jupiter.api.Test;
  * answered as AWS answers when it throttles, some records inside PutRecords answers failed, and
  * latency spikes of two seconds. No change is lost or counted twice, the SDK's backoff shows in
  * the metrics, and once the faults stop the figures are fresh again. And a slow DynamoDB makes the
- * API's answers slow: the apiLatency alert fires, and resolves once it is fast again.
+ * API's answers slow (apiLatency fires, and resolves once it is fast again); a DynamoDB refusing every
+ * read makes them 503 (apiErrors fires, and resolves).
  */
 class ThrottlingTest {
 
@@ -158,17 +159,20 @@ class ThrottlingTest {
   }
 
   @Test
-  void aSlowDynamoDbSlowsTheApiAndIsAlertedUntilItIsFastAgain() throws Exception {
+  void aSlowThenFailingDynamoDbIsSeenInTheApiAndAlertedUntilItIsWellAgain() throws Exception {
     SnsStub sns = new SnsStub();
     Map<String, String> api = new HashMap<>(env);
     api.put(ConfigLoader.envName("aws.endpoints.sns"), sns.endpoint());
     api.put(ConfigLoader.envName("http.port"), String.valueOf(freePort()));
     api.put(ConfigLoader.envName("http.managementPort"), String.valueOf(freePort()));
+    api.put(ConfigLoader.envName("api.rateLimitPerMinute"), "100000");
     PulsoConfig.Alerts alerts = new PulsoConfig.Alerts(true, "arn:aws:sns:us-east-1:123456789012:pulso-test-alerts", "",
         Duration.ofHours(1), Duration.ofHours(1), Duration.ofMillis(250), Duration.ofHours(1),
         new PulsoConfig.BusinessHours(EnumSet.allOf(DayOfWeek.class), LocalTime.MIN, LocalTime.MAX),
         List.of(new AlertRule("apiLatency", Signal.API_P99, true, 0.25, Duration.ofSeconds(10), Duration.ZERO,
-            Duration.ofSeconds(5), "warning")));
+                Duration.ofSeconds(5), "warning"),
+            new AlertRule("apiErrors", Signal.API_ERROR_RATIO, true, 0.01, Duration.ofSeconds(10), Duration.ZERO,
+                Duration.ofSeconds(5), "critical")));
     PulsoConfig served = ConfigLoader.load(TestServices.home().resolve("conf"), api).withDatabase(direct.database())
         .withAlerts(alerts);
     Pool pool = Postgres.pool(member.vertx(), config.database());
@@ -204,10 +208,21 @@ class ThrottlingTest {
       dynamoDb.inject("GetItem", new Faults(0, 0, 1, Duration.ofMillis(400)));
       SalesFeed.whileSelling(config, () -> sns.about("apiLatency fired").size() == 1, SETTLE,
           "slow answers alerted");
-      assertThat(sns.about("apiLatency fired").get(0).message()).containsPattern("Figure: 0\\.[4-9][0-9]* s|Figure: [1-9]");
+      assertThat(sns.about("apiLatency fired").get(0).message())
+          .containsPattern("Figure: 0\\.[4-9][0-9]* s|Figure: [1-9]");
       dynamoDb.heal();
       SalesFeed.whileSelling(config, () -> sns.about("apiLatency resolved").size() == 1, SETTLE,
           "resolved once DynamoDB is fast again");
+      assertThat(sns.about("apiErrors")).as("slow is not failing").isEmpty();
+
+      // Every read throttled past the SDK's retries: what is not cached fresh is answered 503.
+      dynamoDb.inject("Query", new Faults(1, 0, 0, Duration.ZERO));
+      dynamoDb.inject("GetItem", new Faults(1, 0, 0, Duration.ZERO));
+      SalesFeed.whileSelling(config, () -> sns.about("apiErrors fired").size() == 1, SETTLE, "the 503s alerted");
+      assertThat(sns.about("apiErrors fired").get(0).message()).contains("\"errors\":");
+      dynamoDb.heal();
+      SalesFeed.whileSelling(config, () -> sns.about("apiErrors resolved").size() == 1, SETTLE,
+          "resolved once DynamoDB answers again");
     } finally {
       asking.set(false);
       dashboard.join();
