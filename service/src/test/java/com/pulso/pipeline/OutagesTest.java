@@ -322,9 +322,7 @@ class OutagesTest {
   @Test
   void aSlotDroppedUnderTheRunningCaptureIsAlertedAndTheFiguresCountedAgainExactly() throws Exception {
     LocalDate firstDay = LocalDate.now(config.businessZone()).minusDays(1);
-    workload(firstDay, 3_000, 1);
-    MetricsReader reader = new MetricsReader(directClients, direct.aws().dynamoDbTable(), new MetricKeys(direct.businessZone()));
-    waitUntil(() -> !clientDays(reader, firstDay).isEmpty(), SETTLE, "the first sales in DynamoDB");
+    workloadApplied(firstDay);
     List<Optional<Lsn>> announced = watchBootstrapMarker();
     Lsn first = marker().orElseThrow();
 
@@ -345,9 +343,7 @@ class OutagesTest {
   @Test
   void aSlotInvalidatedWhileTheCaptureCouldNotReadIsAlertedAndTheFiguresCountedAgainExactly() throws Exception {
     LocalDate firstDay = LocalDate.now(config.businessZone()).minusDays(1);
-    workload(firstDay, 3_000, 1);
-    MetricsReader reader = new MetricsReader(directClients, direct.aws().dynamoDbTable(), new MetricKeys(direct.businessZone()));
-    waitUntil(() -> !clientDays(reader, firstDay).isEmpty(), SETTLE, "the first sales in DynamoDB");
+    workloadApplied(firstDay);
     List<Optional<Lsn>> announced = watchBootstrapMarker();
     Lsn first = marker().orElseThrow();
 
@@ -371,6 +367,13 @@ class OutagesTest {
     workload(firstDay, 3_000, 3);
 
     assertFiguresCountedAgain(firstDay, first, announced, "invalidated");
+  }
+
+  /** A first workload, and its first sales in DynamoDB: the pipeline streams. */
+  private void workloadApplied(LocalDate firstDay) throws Exception {
+    workload(firstDay, 3_000, 1);
+    MetricsReader reader = new MetricsReader(directClients, direct.aws().dynamoDbTable(), new MetricKeys(direct.businessZone()));
+    waitUntil(() -> !clientDays(reader, firstDay).isEmpty(), SETTLE, "the first sales in DynamoDB");
   }
 
   /**
