@@ -60,7 +60,8 @@ public final class Problem extends RuntimeException {
    * For {@code HttpServer.invalidRequestHandler}: a request HTTP itself refuses before any route (a
    * request line or headers over the server's limits, a malformed request) is answered as
    * problem+json too — Vert.x's own answer is a bare status — and its connection closed, as HTTP
-   * requires after a request that could not be read.
+   * requires after a request that could not be read: lingering, so that a client still sending the
+   * rest of its request reads the answer rather than a reset ({@link LingeringClose}).
    */
   static void answerUnreadable(HttpServerRequest request) {
     Throwable cause = request.decoderResult().cause();
@@ -69,6 +70,7 @@ public final class Problem extends RuntimeException {
         : cause instanceof TooLongHttpHeaderException
             ? new Problem(431, "the request's headers are larger than the server reads")
             : badRequest("the request is not valid HTTP");
+    LingeringClose.install(request.connection());
     request.response().setStatusCode(problem.status).putHeader("content-type", CONTENT_TYPE)
         .putHeader("connection", "close").end(problem.body("").encode());
   }
