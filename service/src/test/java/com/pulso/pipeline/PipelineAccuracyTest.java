@@ -67,6 +67,9 @@ class PipelineAccuracyTest {
     env.put(ConfigLoader.envName("capture.publicationName"), "pub_" + unique);
     env.put(ConfigLoader.envName("aws.kinesis.stream"), "pipeline-" + unique);
     env.put(ConfigLoader.envName("aws.dynamodb.table"), "pipeline-" + unique);
+    // Its own bucket: the test services' S3 keeps objects across runs, and a report of yesterday is what
+    // the API would serve for yesterday.
+    env.put(ConfigLoader.envName("aws.s3.bucket"), "pipeline-" + unique);
     try (ServerSocket socket = new ServerSocket(0)) {
       env.put(ConfigLoader.envName("cluster.port"), String.valueOf(socket.getLocalPort()));
     }
@@ -86,7 +89,9 @@ class PipelineAccuracyTest {
     vertx = await(ClusterSetup.join(config.cluster(), options, Vertx.builder()));
     clients = new AwsClients(vertx, config, new SimpleMeterRegistry());
     TestStreams.create(clients, config.aws().kinesisStream(), 2);
-    await(new AwsResources(vertx, clients, config).createTableIfMissing());
+    AwsResources resources = new AwsResources(vertx, clients, config);
+    await(resources.createTableIfMissing());
+    await(resources.createBucketIfMissing());
   }
 
   @AfterEach

@@ -8,6 +8,7 @@ import com.pulso.config.PulsoConfig;
 import com.pulso.testing.SalesGroundTruth.ClientDay;
 import com.pulso.testing.SalesGroundTruth.ClientProductDay;
 import com.pulso.testing.SalesGroundTruth.Figures;
+import com.pulso.testing.SalesGroundTruth.ProductMinute;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -20,8 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The final check of a pipeline test: once the source is quiet, DynamoDB's figures become exactly the
- * SQL ground truth — every provider × client × day, every provider × client × product × day and every
- * provider's day total, to the cent.
+ * SQL ground truth — every provider × client × day, every provider × client × product × day, every
+ * provider × product × minute (what the real-time charts draw) and every provider's day total, to the cent.
  */
 public final class ExactFigures {
 
@@ -30,15 +31,16 @@ public final class ExactFigures {
 
   /** What DynamoDB held at one reading. */
   private record Reading(Map<ClientDay, Figures> clientDays, Map<ClientProductDay, Figures> clientProductDays,
-                         Map<ProviderDay, Figures> dayTotals) {}
+                         Map<ProductMinute, Figures> productMinutes, Map<ProviderDay, Figures> dayTotals) {}
 
   private ExactFigures() {}
 
-  /** Waits up to {@code bound} for the client-day, client-product-day figures and the day totals to equal SQL's. */
+  /** Waits up to {@code bound} for the client-day, client-product-day, product-minute figures and the day totals to equal SQL's. */
   public static void awaitGroundTruth(PulsoConfig config, AwsClients clients, List<Integer> providers,
                                       List<LocalDate> days, Duration bound) throws Exception {
     Map<ClientDay, Figures> truth = SalesGroundTruth.clientDays(config);
-    Reading expected = new Reading(truth, SalesGroundTruth.clientProductDays(config), dayTotals(truth, providers, days));
+    Reading expected = new Reading(truth, SalesGroundTruth.clientProductDays(config),
+        SalesGroundTruth.productMinutes(config), dayTotals(truth, providers, days));
     MetricsReader reader = new MetricsReader(clients, config.aws().dynamoDbTable(), new MetricKeys(config.businessZone()));
     AtomicReference<Reading> seen = new AtomicReference<>();
     Await.waitUntil(() -> {
@@ -61,7 +63,8 @@ public final class ExactFigures {
       }
     }
     return new Reading(RealtimeFigures.clientDays(reader, providers, days),
-        RealtimeFigures.clientProductDays(reader, providers, days), totals);
+        RealtimeFigures.clientProductDays(reader, providers, days),
+        RealtimeFigures.productMinutes(reader, providers, days), totals);
   }
 
   private static Map<ProviderDay, Figures> dayTotals(Map<ClientDay, Figures> truth, List<Integer> providers,
@@ -78,9 +81,13 @@ public final class ExactFigures {
   }
 
   private static <K> String different(Map<K, Figures> expected, Map<K, Figures> seen) {
-    long missingOrWrong = expected.entrySet().stream().filter(e -> !e.getValue().equals(seen.get(e.getKey()))).count();
-    long extra = seen.keySet().stream().filter(k -> !expected.containsKey(k)).count();
-    return missingOrWrong + " of " + expected.size() + " missing or different, " + extra + " extra";
+    List<String> wrong = expected.entrySet().stream().filter(e -> !e.getValue().equals(seen.get(e.getKey())))
+        .map(e -> e.getKey() + " expected " + e.getValue() + ", read " + seen.get(e.getKey())).toList();
+    List<String> extra = seen.entrySet().stream().filter(e -> !expected.containsKey(e.getKey()))
+        .map(e -> e.getKey() + " read " + e.getValue()).toList();
+    // A few of each, to tell a lost change from a late one.
+    return wrong.size() + " of " + expected.size() + " missing or different " + wrong.stream().limit(3).toList() + ", "
+        + extra.size() + " extra " + extra.stream().limit(3).toList();
   }
 
   private static String difference(Reading expected, Reading seen) {
@@ -94,7 +101,8 @@ public final class ExactFigures {
       }
     });
     return "client-days: " + different(expected.clientDays(), seen.clientDays()) + "; client-product-days: "
-        + different(expected.clientProductDays(), seen.clientProductDays()) + "; day totals"
+        + different(expected.clientProductDays(), seen.clientProductDays()) + "; product-minutes: "
+        + different(expected.productMinutes(), seen.productMinutes()) + "; day totals"
         + (totals.isEmpty() ? " equal" : " different: " + totals);
   }
 }

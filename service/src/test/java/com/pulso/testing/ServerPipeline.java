@@ -43,7 +43,11 @@ public final class ServerPipeline implements AutoCloseable {
     this.clients = new AwsClients(vertx, config, new SimpleMeterRegistry());
   }
 
-  /** A fresh, migrated source database with the providers, and unique slot, publication, stream and table names. */
+  /**
+   * A fresh, migrated source database with the providers, and unique slot, publication, stream, table
+   * and bucket names (the test services' S3 keeps its objects across runs: a report of another run's
+   * day would be served for this one's).
+   */
   public static ServerPipeline create() throws Exception {
     TestServices.config();
     String unique = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -52,6 +56,7 @@ public final class ServerPipeline implements AutoCloseable {
     env.put(ConfigLoader.envName("capture.publicationName"), "pub_" + unique);
     env.put(ConfigLoader.envName("aws.kinesis.stream"), "server-pipeline-" + unique);
     env.put(ConfigLoader.envName("aws.dynamodb.table"), "server-pipeline-" + unique);
+    env.put(ConfigLoader.envName("aws.s3.bucket"), "server-pipeline-" + unique);
     // Dev services on for the migration only: it then creates the source tables, as the company's would be.
     PulsoConfig config = FreshDatabase.create(ConfigLoader.load(TestServices.home().resolve("conf"), env), true);
     Migrations.migrate(config);
@@ -109,6 +114,7 @@ public final class ServerPipeline implements AutoCloseable {
     env.put(ConfigLoader.envName("capture.publicationName"), config.capture().publicationName());
     env.put(ConfigLoader.envName("aws.kinesis.stream"), config.aws().kinesisStream());
     env.put(ConfigLoader.envName("aws.dynamodb.table"), config.aws().dynamoDbTable());
+    env.put(ConfigLoader.envName("aws.s3.bucket"), config.aws().s3Bucket());
     env.putAll(extraEnv);
     return env;
   }
