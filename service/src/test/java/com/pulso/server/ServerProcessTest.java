@@ -167,6 +167,11 @@ class ServerProcessTest {
       long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
           .getOperatingSystemMXBean()).getTotalMemorySize();
       assertThat(heapMax / memory).as("heap max %s of memory %s", heapMax, memory).isBetween(0.5, 0.65);
+      // Answers on the public port, each leaving an access line (written in chunks, drained at the stop).
+      for (int i = 0; i < 300; i++) {
+        assertThat(get(AWS_PROFILE_HTTP_PORT, i % 3 == 0 ? "/no/such/route" : "/health/live").statusCode())
+            .isIn(200, 404);
+      }
       server.destroy();
       assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(server.exitValue()).as("exit code; log:%n%s", tail(log)).isZero();
@@ -174,6 +179,11 @@ class ServerProcessTest {
       assertThat(lines).isNotEmpty();
       assertThat(lines).allSatisfy(line -> assertThat(new JsonObject(line).getString("level")).isNotBlank());
       assertThat(String.join("\n", lines)).contains("Pulso ready").doesNotContain("Dev services running");
+      List<JsonObject> access = lines.stream().map(JsonObject::new)
+          .filter(line -> "pulso.access".equals(line.getString("loggerName"))).toList();
+      assertThat(access).as("an access line per answer, none lost or cut").hasSize(300);
+      assertThat(access).allSatisfy(line -> assertThat(line.getString("formattedMessage"))
+          .containsPattern("^[0-9a-f]{16} GET (/health/live|other) provider=- status=(200|404) \\d+ ms \\d+ bytes$"));
     } finally {
       server.destroyForcibly();
     }
