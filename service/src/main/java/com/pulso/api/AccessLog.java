@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * {@code X-Request-Id} header so a user's report leads to the line; the route's template, never the
  * path as sent (a path or query may carry a ticket); the provider the key speaks for (or {@code admin});
  * the status, duration and bytes answered. Never a header: no API key, ticket or password can reach it.
- * In the aws profile the fields are the JSON line's key-values ({@code kvpList}).
+ * In the aws profile the fields are the JSON line's own fields ({@code AccessLineEncoder}).
  */
 public final class AccessLog implements Handler<RoutingContext> {
 

@@ -182,8 +182,14 @@ class ServerProcessTest {
       List<JsonObject> access = lines.stream().map(JsonObject::new)
           .filter(line -> "pulso.access".equals(line.getString("loggerName"))).toList();
       assertThat(access).as("an access line per answer, none lost or cut").hasSize(300);
-      assertThat(access).allSatisfy(line -> assertThat(line.getString("formattedMessage"))
-          .containsPattern("^[0-9a-f]{16} GET (/health/live|other) provider=- status=(200|404) \\d+ ms \\d+ bytes$"));
+      assertThat(access).allSatisfy(line -> {
+        assertThat(line.getString("formattedMessage"))
+            .containsPattern("^[0-9a-f]{16} GET (/health/live|other) provider=- status=(200|404) \\d+ ms \\d+ bytes$");
+        // Its fields are the object's (what Logs Insights filters and groups by), figures as numbers.
+        assertThat(line.getString("route")).isIn("/health/live", "other");
+        assertThat(line.getValue("status")).isIn(200, 404);
+        assertThat(line.getValue("bytes")).isInstanceOf(Number.class);
+      });
     } finally {
       server.destroyForcibly();
     }
