@@ -24,6 +24,7 @@ final class RequestBodyWriter implements Subscriber<ByteBuffer> {
   private Subscription subscription;
   private boolean stopped;
   private boolean complete;
+  private long written;
 
   RequestBodyWriter(Context context, HttpClientRequest request, SdkHttpExchange exchange) {
     this.context = context;
@@ -80,6 +81,11 @@ final class RequestBodyWriter implements Subscriber<ByteBuffer> {
     return complete;
   }
 
+  /** Bytes handed to Vert.x so far. */
+  long written() {
+    return written;
+  }
+
   /** Stops the flow: the exchange is over. */
   void cancel() {
     if (!stopped) {
@@ -95,6 +101,7 @@ final class RequestBodyWriter implements Subscriber<ByteBuffer> {
       return;
     }
     if (chunk.length() > 0) {
+      written += chunk.length();
       request.write(chunk).onFailure(error -> exchange.fail(exchange.transportFailure(error)));
       exchange.touch();
     }

@@ -45,6 +45,8 @@ final class SdkHttpExchange {
   private RequestBodyWriter requestBody;
   private ResponseBodyPublisher responseBody;
   private boolean finished;
+  /** The request body's declared length; -1 when it is sent chunked. */
+  private long contentLength = -1;
   private long lastActivityNanos;
   private long readTimer = -1;
 
@@ -99,7 +101,8 @@ final class SdkHttpExchange {
         .or(() -> sdkRequest.requestContentPublisher().contentLength());
     boolean sdkAsksChunked = sdk.firstMatchingHeader("Transfer-Encoding").filter("chunked"::equalsIgnoreCase).isPresent();
     if (length.isPresent() && !sdkAsksChunked) {
-      request.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(length.get()));
+      contentLength = length.get();
+      request.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(contentLength));
     } else {
       request.setChunked(true);
     }
@@ -151,9 +154,17 @@ final class SdkHttpExchange {
     finished = true;
     cancelReadTimeout();
     if (requestBody != null && !requestBody.isComplete()) {
-      // The server answered before reading the whole body (an early error): the connection is unusable.
       requestBody.cancel();
-      request.reset();
+      if (contentLength >= 0 && requestBody.written() == contentLength) {
+        // Every byte was sent and the server answered before the SDK's publisher said it was done (S3
+        // answers a PutObject as its last bytes arrive): the request is ended as it is.
+        request.end();
+      } else {
+        // The server answered before reading the whole body (an early error): the connection is
+        // unusable. Closed, not reset: a reset after the response has ended leaves Vert.x handing the
+        // connection, its request half-written, to the next request.
+        request.connection().close();
+      }
     }
     responseBody.complete();
     completion.complete(null);

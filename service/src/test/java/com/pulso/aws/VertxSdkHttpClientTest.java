@@ -98,6 +98,61 @@ class VertxSdkHttpClientTest {
     assertThat(upload.transferEncoding()).isNull();
   }
 
+  /**
+   * The server has every byte of the body and answers before the SDK's publisher says it is complete
+   * (S3 answering a PutObject as its last bytes arrive): the request is ended as it is, and the
+   * connection carries the next request (it was once handed back half-written, and the next request on
+   * it failed: "unexpected message type: VertxFullHttpRequest, state: 1").
+   */
+  @Test
+  void anAnswerBeforeThePublisherCompletesLeavesTheConnectionFitForTheNextRequest(Vertx vertx) throws Exception {
+    client = new VertxSdkHttpClient(vertx, new PulsoConfig.AwsHttp(1, Duration.ofSeconds(3), Duration.ofSeconds(30),
+        Duration.ofSeconds(60), 0));
+    for (int i = 0; i < 5; i++) {
+      byte[] body = randomBytes(64 * 1024, 10 + i);
+      SdkHttpContentPublisher lateCompletion = contentPublisher(subscriber -> {
+        SimplePublisher<ByteBuffer> publisher = new SimplePublisher<>();
+        publisher.subscribe(subscriber);
+        sdkThreads.execute(() -> {
+          publisher.send(ByteBuffer.wrap(body)).join();
+          try {
+            Thread.sleep(300); // the answer arrives meanwhile
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          publisher.complete();
+        });
+      }, Optional.of((long) body.length));
+      Received late = execute(put("/upload/late-" + i).putHeader("Content-Length", Integer.toString(body.length)).build(),
+          lateCompletion).response().get(WAIT_SECONDS, TimeUnit.SECONDS);
+      assertThat(late.head().statusCode()).isEqualTo(200);
+      assertThat(uploads.get("late-" + i).body()).isEqualTo(body);
+
+      byte[] next = randomBytes(1024, 20 + i);
+      Received following = execute(put("/upload/next-" + i).putHeader("Content-Length", "1024").build(), single(next))
+          .response().get(WAIT_SECONDS, TimeUnit.SECONDS);
+      assertThat(following.head().statusCode()).isEqualTo(200);
+      assertThat(uploads.get("next-" + i).body()).isEqualTo(next);
+    }
+  }
+
+  /** Refused before its body was read (a 413 on the head): that connection is closed, the next request gets another. */
+  @Test
+  void anEarlyAnswerToAHalfSentBodyLeavesTheNextRequestAWorkingConnection(Vertx vertx) throws Exception {
+    client = new VertxSdkHttpClient(vertx, new PulsoConfig.AwsHttp(1, Duration.ofSeconds(3), Duration.ofSeconds(30),
+        Duration.ofSeconds(60), 0));
+    byte[] body = randomBytes(8 * MIB, 3);
+    Received refused = execute(put("/refuse").putHeader("Content-Length", Integer.toString(body.length)).build(),
+        manyChunks(body, 16 * 1024, true)).response().get(WAIT_SECONDS, TimeUnit.SECONDS);
+    assertThat(refused.head().statusCode()).isEqualTo(413);
+
+    byte[] next = randomBytes(1024, 4);
+    Received following = execute(put("/upload/after-refusal").putHeader("Content-Length", "1024").build(), single(next))
+        .response().get(WAIT_SECONDS, TimeUnit.SECONDS);
+    assertThat(following.head().statusCode()).isEqualTo(200);
+    assertThat(uploads.get("after-refusal").body()).isEqualTo(next);
+  }
+
   @Test
   void streamedRequestBodyOfUnknownLengthIsSentChunkedAndArrivesByteIdentical(Vertx vertx) throws Exception {
     client = client(vertx, Duration.ofSeconds(30));
@@ -242,6 +297,8 @@ class VertxSdkHttpClientTest {
       request.response().putHeader("x-pulso-test", "download").end(Buffer.buffer(randomBytes(size, size)));
     } else if (path.equals("/echo")) {
       request.body().onSuccess(body -> request.response().end(body));
+    } else if (path.equals("/refuse")) {
+      request.response().setStatusCode(413).end();
     } else if (path.equals("/silent")) {
       request.connection().closeHandler(v -> silentConnectionClosed.tryComplete());
       silentRequestArrived.tryComplete();
