@@ -4,21 +4,15 @@ import static com.pulso.testing.Await.await;
 import static com.pulso.testing.Await.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.pulso.aws.AwsResources;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
 import com.pulso.config.PulsoConfig.AlertRule;
 import com.pulso.db.FreshDatabase;
-import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
-import com.pulso.stream.TestStreams;
 import com.pulso.testing.PipelineMember;
-import com.pulso.testing.SalesWorkload;
 import com.pulso.testing.SnsStub;
 import com.pulso.testing.SourceSql;
 import com.pulso.testing.TestServices;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -61,11 +55,7 @@ class AlertsFromRealCausesTest {
                 Duration.ZERO, "warning"),
             new AlertRule("noSales", Signal.SALES_CAPTURED, false, 1, Duration.ofSeconds(6), Duration.ZERO,
                 Duration.ZERO, "critical"))));
-    Migrations.migrate(config);
-    SalesWorkload.createProviders(config);
-    member = PipelineMember.join(config);
-    TestStreams.create(member.clients(), config.aws().kinesisStream(), 2);
-    await(new AwsResources(member.vertx(), member.clients(), config).createTableIfMissing());
+    member = PipelineMember.onFreshPipeline(config);
     member.deployPipeline(config);
     var pool = Postgres.pool(member.vertx(), config.database());
     await(member.vertx().deployVerticle(new SignalSampler(config.alerts(), member.registry(), Clock.systemUTC())));
@@ -75,13 +65,7 @@ class AlertsFromRealCausesTest {
 
   @AfterAll
   static void stop() throws Exception {
-    member.undeploy();
-    TestStreams.delete(member.clients(), config.aws().kinesisStream());
-    member.close();
-    try (Connection c = Postgres.connect(config.database()); Statement st = c.createStatement()) {
-      st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
-          + config.capture().slotName() + "'");
-    }
+    member.closeAndDropPipeline(config);
     sns.close();
   }
 

@@ -1,16 +1,12 @@
 package com.pulso.pipeline;
 
-import static com.pulso.testing.Await.await;
 import static com.pulso.testing.Await.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.pulso.aws.AwsResources;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
 import com.pulso.db.FreshDatabase;
-import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
-import com.pulso.stream.TestStreams;
 import com.pulso.testing.ExactFigures;
 import com.pulso.testing.PipelineMember;
 import com.pulso.testing.SalesWorkload;
@@ -54,22 +50,14 @@ class BadSourceRowsTest {
     String unique = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     Map<String, String> env = PipelineMember.isolatedEnv(unique);
     config = FreshDatabase.create(ConfigLoader.load(TestServices.home().resolve("conf"), env), true);
-    Migrations.migrate(config);
-    SalesWorkload.createProviders(config);
-    member = PipelineMember.join(config);
-    TestStreams.create(member.clients(), config.aws().kinesisStream(), 2);
-    await(new AwsResources(member.vertx(), member.clients(), config).createTableIfMissing());
+    member = PipelineMember.onFreshPipeline(config);
     member.deployPipeline(config);
     waitUntil(member::captures, SETTLE, "the capture running");
   }
 
   @AfterAll
   static void stop() throws Exception {
-    member.undeploy();
-    TestStreams.delete(member.clients(), config.aws().kinesisStream());
-    member.close();
-    SourceSql.execute(config.database(), "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-        + " WHERE slot_name = '" + config.capture().slotName() + "'");
+    member.closeAndDropPipeline(config);
   }
 
   @Test

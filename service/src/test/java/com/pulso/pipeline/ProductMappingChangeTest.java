@@ -1,19 +1,14 @@
 package com.pulso.pipeline;
 
-import static com.pulso.testing.Await.await;
 import static com.pulso.testing.Await.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.pulso.aws.AwsResources;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
 import com.pulso.db.FreshDatabase;
-import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
-import com.pulso.stream.TestStreams;
 import com.pulso.testing.ExactFigures;
 import com.pulso.testing.PipelineMember;
-import com.pulso.testing.SalesWorkload;
 import com.pulso.testing.SourceSql;
 import com.pulso.testing.TestServices;
 import java.net.ServerSocket;
@@ -53,21 +48,13 @@ class ProductMappingChangeTest {
     // A rebuild waits out one DynamoDB call of the consumers: keep that short here.
     env.put(ConfigLoader.envName("aws.http.apiCallTimeoutMillis"), "3000");
     config = FreshDatabase.create(ConfigLoader.load(TestServices.home().resolve("conf"), env), true);
-    Migrations.migrate(config);
-    SalesWorkload.createProviders(config);
-    member = PipelineMember.join(config);
-    TestStreams.create(member.clients(), config.aws().kinesisStream(), 2);
-    await(new AwsResources(member.vertx(), member.clients(), config).createTableIfMissing());
+    member = PipelineMember.onFreshPipeline(config);
     member.deployPipeline(config);
   }
 
   @AfterEach
   void leaveAndDropSlotAndStream() throws Exception {
-    member.undeploy();
-    TestStreams.delete(member.clients(), config.aws().kinesisStream());
-    member.close();
-    execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
-        + config.capture().slotName() + "'");
+    member.closeAndDropPipeline(config);
   }
 
   @Test

@@ -3,14 +3,17 @@ package com.pulso.testing;
 import static com.pulso.testing.Await.await;
 
 import com.pulso.aws.AwsClients;
+import com.pulso.aws.AwsResources;
 import com.pulso.capture.CaptureVerticle;
 import com.pulso.cluster.ClusterSetup;
 import com.pulso.cluster.ClusterSingleton;
 import com.pulso.config.ConfigLoader;
 import com.pulso.config.PulsoConfig;
+import com.pulso.db.Migrations;
 import com.pulso.db.Postgres;
 import com.pulso.observability.Metrics;
 import com.pulso.stream.ConsumerVerticle;
+import com.pulso.stream.TestStreams;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -59,6 +62,29 @@ public final class PipelineMember implements AutoCloseable {
     Vertx vertx = await(ClusterSetup.join(config.cluster(), new VertxOptions(), Vertx.builder()));
     PrometheusMeterRegistry registry = new Metrics().registry();
     return new PipelineMember(vertx, new AwsClients(vertx, config, registry), registry);
+  }
+
+  /**
+   * The one member of a test's own pipeline: {@code config}'s fresh database migrated with the
+   * providers, the cluster joined, the stream (two shards) and the table created; nothing deployed.
+   * {@link #closeAndDropPipeline} ends it.
+   */
+  public static PipelineMember onFreshPipeline(PulsoConfig config) throws Exception {
+    Migrations.migrate(config);
+    SalesWorkload.createProviders(config);
+    PipelineMember member = join(config);
+    TestStreams.create(member.clients, config.aws().kinesisStream(), 2);
+    await(new AwsResources(member.vertx, member.clients, config).createTableIfMissing());
+    return member;
+  }
+
+  /** Undeploys (consumers stop before their stream goes), deletes the stream, leaves, drops the slot. */
+  public void closeAndDropPipeline(PulsoConfig config) throws Exception {
+    undeploy();
+    TestStreams.delete(clients, config.aws().kinesisStream());
+    close();
+    SourceSql.execute(config.database(), "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+        + " WHERE slot_name = '" + config.capture().slotName() + "'");
   }
 
   /** Deploys the capture singleton and the shard consumer (the stream and the table must exist). */
